@@ -1,0 +1,85 @@
+"""Products and the catalog they are looked up in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from draftorders.errors import UnknownSku, ValidationError
+from draftorders.measures import Dimensions, Weight
+from draftorders.money import Money
+from draftorders.validate import check_type, money_amount, non_empty_text, text_set
+
+__all__ = ["Catalog", "Product"]
+
+
+@attrs.frozen
+class Product:
+    """A sellable product: its SKU, list price and what pricing, tax and shipping need."""
+
+    sku: str = attrs.field(validator=non_empty_text)
+    title: str = attrs.field(validator=non_empty_text)
+    price: Money = attrs.field(validator=money_amount)
+    tax_category: str = attrs.field(default="standard", validator=non_empty_text)
+    taxable: bool = attrs.field(default=True, validator=check_type(bool))
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    requires_shipping: bool = attrs.field(default=True, validator=check_type(bool))
+    track_inventory: bool = attrs.field(default=False, validator=check_type(bool))
+    weight: Weight | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(Weight))
+    )
+    dimensions: Dimensions | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(Dimensions))
+    )
+
+    @property
+    def currency_code(self) -> str:
+        """ISO code of the list price's currency."""
+        return str(self.price.currency.code)
+
+
+def _read_only(table: Mapping[str, Product]) -> Mapping[str, Product]:
+    return MappingProxyType(dict(table))
+
+
+@attrs.frozen
+class Catalog:
+    """An immutable set of products keyed by SKU; ``catalog.product("MUG")`` looks one up."""
+
+    _products: Mapping[str, Product] = attrs.field(
+        factory=dict, alias="products", converter=_read_only
+    )
+
+    @classmethod
+    def of(cls, *products: Product) -> Catalog:
+        """A catalog of these products; two products with one SKU are refused."""
+        return cls().with_products(products)
+
+    def with_products(self, products: Iterable[Product]) -> Catalog:
+        """A new catalog with ``products`` added; an SKU already present is refused."""
+        table = dict(self._products)
+        for product in products:
+            if not isinstance(product, Product):
+                raise ValidationError("products", f"expected Product, got {product!r}")
+            if product.sku in table:
+                raise ValidationError("sku", f"the catalog already has SKU {product.sku!r}")
+            table[product.sku] = product
+        return Catalog(products=table)
+
+    def product(self, sku: str) -> Product:
+        """The product with this SKU; :class:`UnknownSku` if there is none."""
+        try:
+            return self._products[sku]
+        except KeyError:
+            raise UnknownSku(sku) from None
+
+    def __contains__(self, sku: object) -> bool:
+        return sku in self._products
+
+    def __iter__(self) -> Iterator[Product]:
+        return iter(self._products.values())
+
+    def __len__(self) -> int:
+        return len(self._products)

@@ -1,0 +1,91 @@
+"""Customers and their addresses."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import attrs
+from babel.core import get_global
+
+from draftorders.errors import InvalidAddress, ValidationError
+from draftorders.validate import check_type, non_empty_text, text_set
+
+__all__ = ["Address", "Customer", "country_codes"]
+
+_NOT_COUNTRIES = frozenset({"EU", "ZZ"})
+"""CLDR regions with a currency that are not countries: the European Union and 'unknown'."""
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes known to CLDR (through babel) as countries or territories."""
+    regions = get_global("territory_currencies")
+    return frozenset(code for code in regions if len(code) == 2 and code.isalpha()) - _NOT_COUNTRIES
+
+
+def _country(value: object) -> str:
+    if not isinstance(value, str) or value.upper() not in country_codes():
+        raise InvalidAddress("country", f"{value!r} is not an ISO 3166 country code like 'US'")
+    return value.upper()
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("address", f"expected text, got {value!r}")
+    return value.strip() or None
+
+
+@attrs.frozen
+class Address:
+    """A postal address; only the country is required, so a partial address can be kept."""
+
+    country: str = attrs.field(converter=_country)
+    name: str | None = attrs.field(default=None, converter=_optional_text)
+    company: str | None = attrs.field(default=None, converter=_optional_text)
+    line1: str | None = attrs.field(default=None, converter=_optional_text)
+    line2: str | None = attrs.field(default=None, converter=_optional_text)
+    city: str | None = attrs.field(default=None, converter=_optional_text)
+    region: str | None = attrs.field(default=None, converter=_optional_text)
+    """State or province code, e.g. ``"CA"`` or ``"QC"``."""
+    postal_code: str | None = attrs.field(default=None, converter=_optional_text)
+    phone: str | None = attrs.field(default=None, converter=_optional_text)
+
+
+def _email(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value.strip()):
+        raise ValidationError("email", f"{value!r} is not an email address")
+    return value.strip()
+
+
+def _addresses(value: object) -> tuple[Address, ...]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError("addresses", f"expected a sequence of Address, got {value!r}")
+    addresses = tuple(value)
+    for address in addresses:
+        if not isinstance(address, Address):
+            raise ValidationError("addresses", f"expected Address, got {address!r}")
+    return addresses
+
+
+@attrs.frozen
+class Customer:
+    """Who an order is for: contact details, group and tags, tax status, saved addresses."""
+
+    id: str = attrs.field(validator=non_empty_text)
+    name: str = attrs.field(validator=non_empty_text)
+    email: str | None = attrs.field(default=None, converter=_email)
+    group: str | None = attrs.field(default=None, converter=_optional_text)
+    """Customer group, e.g. ``"wholesale"``; pricing rules and promotions can target it."""
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    tax_exempt: bool = attrs.field(default=False, validator=check_type(bool))
+    addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses)
+
+    def with_address(self, address: Address) -> Customer:
+        """This customer with one more saved address."""
+        return attrs.evolve(self, addresses=(*self.addresses, address))

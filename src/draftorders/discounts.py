@@ -1,0 +1,93 @@
+"""Manual discounts a merchant types in: on a line, or on the whole order."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from draftorders.errors import ValidationError
+from draftorders.money import Money, to_decimal
+from draftorders.validate import check_type, money_amount, percent_range
+
+__all__ = ["DiscountKind", "ManualDiscount"]
+
+
+class DiscountKind(enum.Enum):
+    """How a manual discount's value is read."""
+
+    PERCENTAGE = "percentage"
+    """A percentage of what it discounts (the line's amount, or the order's)."""
+    AMOUNT = "amount"
+    """A fixed amount off the whole line, or off the whole order."""
+    AMOUNT_PER_UNIT = "amount_per_unit"
+    """A fixed amount off each unit of a line (lines only)."""
+
+
+def _optional_title(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("title", f"expected text, got {value!r}")
+    return value.strip() or None
+
+
+def _ratio(discount: ManualDiscount) -> tuple[int, int]:
+    if discount.percentage is None:
+        return (0, 1)
+    numerator, denominator = discount.percentage.as_integer_ratio()
+    return numerator, denominator * 100
+
+
+@attrs.frozen
+class ManualDiscount:
+    """A discount entered by hand. Build it with :meth:`percent`, :meth:`fixed` or :meth:`per_unit`.
+
+    ``title`` is the merchant's own words ("loyal customer"), shown in explanations.
+    """
+
+    kind: DiscountKind = attrs.field(validator=check_type(DiscountKind))
+    percentage: Decimal | None = attrs.field(default=None, validator=percent_range)
+    amount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(money_amount)
+    )
+    title: str | None = attrs.field(default=None, converter=_optional_title)
+    ratio: tuple[int, int] = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_ratio, takes_self=True)
+    )
+    """The percentage as an exact fraction ``(numerator, denominator)`` of one, for pricing."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.kind is DiscountKind.PERCENTAGE) != (self.percentage is not None) or (
+            self.kind is not DiscountKind.PERCENTAGE
+        ) != (self.amount is not None):
+            raise ValidationError(
+                "discount", "use ManualDiscount.percent(), .fixed() or .per_unit() to build one"
+            )
+
+    @classmethod
+    def percent(cls, value: object, title: str | None = None) -> ManualDiscount:
+        """``value`` percent off, 0 to 100 (``ManualDiscount.percent("10")``)."""
+        return cls(DiscountKind.PERCENTAGE, percentage=to_decimal(value, "percentage"), title=title)
+
+    @classmethod
+    def fixed(cls, amount: Money, title: str | None = None) -> ManualDiscount:
+        """A fixed amount off the whole line or order."""
+        return cls(DiscountKind.AMOUNT, amount=amount, title=title)
+
+    @classmethod
+    def per_unit(cls, amount: Money, title: str | None = None) -> ManualDiscount:
+        """A fixed amount off each unit of a line."""
+        return cls(DiscountKind.AMOUNT_PER_UNIT, amount=amount, title=title)
+
+    @property
+    def label(self) -> str:
+        """Stable words naming the discount, e.g. ``"10% off"`` or ``"USD 5.00 off"``."""
+        if self.percentage is not None:
+            text = f"{self.percentage}% off"
+        else:
+            assert self.amount is not None
+            each = " each" if self.kind is DiscountKind.AMOUNT_PER_UNIT else ""
+            text = f"{self.amount.currency.code} {self.amount.amount} off{each}"
+        return f"{text} ({self.title})" if self.title else text

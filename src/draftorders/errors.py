@@ -1,0 +1,190 @@
+"""One exception tree for the whole library.
+
+Every error the library raises on purpose is a :class:`DraftOrdersError`; errors about bad
+input are also :class:`ValueError`, so callers that already catch ``ValueError`` keep working.
+Errors carry structured fields: tell them apart by type and fields, never by message text.
+
+::
+
+    DraftOrdersError
+     ├─ ValidationError (also ValueError)
+     │   ├─ FloatAmountError          a float given where money, a rate or a quantity goes
+     │   ├─ CurrencyMismatch          an amount in another currency than the order's
+     │   ├─ InvalidQuantity           zero, negative or non-integer quantity
+     │   ├─ InvalidAmount             negative amount, or finer than the currency's minor unit
+     │   ├─ InvalidPercentage         outside 0..100
+     │   ├─ DiscountExceedsAmount     a fixed discount larger than what it discounts
+     │   ├─ InvalidAddress            unknown ISO country code, missing fields
+     │   ├─ MalformedOrderDetails     order details that are not well-formed JSON / XML
+     │   └─ ShippingAddressRequired   a shipping line on an order with no shipping address
+     ├─ NotFound (also LookupError)
+     │   ├─ UnknownSku                no product with that SKU in the catalog
+     │   ├─ UnknownLine               no line with that id on the order
+     │   └─ OrderNotFound             no order with that id in the store
+     ├─ DuplicateOrderId              an order id already used in the store
+     ├─ InvalidTransition             action not allowed from the order's status
+     ├─ OrderLocked                   edit of a sent or completed order
+     └─ ConcurrencyConflict           a save saw a newer version than it was based on
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConcurrencyConflict",
+    "CurrencyMismatch",
+    "DiscountExceedsAmount",
+    "DraftOrdersError",
+    "DuplicateOrderId",
+    "FloatAmountError",
+    "InvalidAddress",
+    "InvalidAmount",
+    "InvalidPercentage",
+    "InvalidQuantity",
+    "InvalidTransition",
+    "MalformedOrderDetails",
+    "NotFound",
+    "OrderLocked",
+    "OrderNotFound",
+    "ShippingAddressRequired",
+    "UnknownLine",
+    "UnknownSku",
+    "ValidationError",
+]
+
+
+class DraftOrdersError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ValidationError(DraftOrdersError, ValueError):
+    """An input was refused; ``field`` names it (``"price"``, ``"lines[L2].quantity"``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class FloatAmountError(ValidationError):
+    """A float was given for money, a rate, a percentage or a quantity."""
+
+    def __init__(self, field: str, value: float) -> None:
+        super().__init__(
+            field,
+            f"got the float {value!r}; floats cannot hold money exactly. "
+            f"Pass Decimal({str(value)!r}) or the string {str(value)!r} instead.",
+        )
+        self.value = value
+
+
+class CurrencyMismatch(ValidationError):
+    """An amount's currency differs from the order's currency."""
+
+    def __init__(self, field: str, expected: str, got: str) -> None:
+        super().__init__(field, f"amount is in {got}, but the order is in {expected}")
+        self.expected = expected
+        self.got = got
+
+
+class InvalidQuantity(ValidationError):
+    """A quantity that is not a positive whole number."""
+
+
+class InvalidAmount(ValidationError):
+    """A negative amount, or one finer than the currency's minor unit."""
+
+
+class InvalidPercentage(ValidationError):
+    """A percentage outside 0..100."""
+
+
+class DiscountExceedsAmount(ValidationError):
+    """A fixed discount larger than the amount it discounts."""
+
+
+class InvalidAddress(ValidationError):
+    """An address with an unknown country or region code."""
+
+
+class MalformedOrderDetails(ValidationError):
+    """Order details that are not well-formed in their declared format."""
+
+
+class ShippingAddressRequired(ValidationError):
+    """Shipping was set on an order that has no shipping address."""
+
+
+class NotFound(DraftOrdersError, LookupError):
+    """Something looked up by key does not exist; ``key`` is what was asked for."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class UnknownSku(NotFound):
+    """The catalog has no product with this SKU."""
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(sku, f"no product with SKU {sku!r} in the catalog")
+
+
+class UnknownLine(NotFound):
+    """The order has no line with this id."""
+
+    def __init__(self, line_id: str) -> None:
+        super().__init__(line_id, f"the order has no line {line_id!r}")
+
+
+class OrderNotFound(NotFound):
+    """The store has no order with this id."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(order_id, f"no order {order_id!r} in the store")
+
+
+class DuplicateOrderId(DraftOrdersError):
+    """An order with this id already exists in the store."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order id {order_id!r} is already used; choose another id")
+        self.order_id = order_id
+
+
+class InvalidTransition(DraftOrdersError):
+    """A lifecycle action that the order's status does not allow."""
+
+    def __init__(self, order_id: str, status: str, action: str, allowed: tuple[str, ...]) -> None:
+        can = ", ".join(allowed) if allowed else "nothing (the order is final)"
+        super().__init__(f"order {order_id!r} is {status}: cannot {action}; allowed: {can}")
+        self.order_id = order_id
+        self.status = status
+        self.action = action
+        self.allowed = allowed
+
+
+class OrderLocked(DraftOrdersError):
+    """An edit of an order that is no longer a draft."""
+
+    def __init__(self, order_id: str, status: str, edit: str) -> None:
+        hint = (
+            "revert it to draft first"
+            if status == "invoice_sent"
+            else "a completed order is final; duplicate it to make a new draft"
+        )
+        super().__init__(f"order {order_id!r} is {status} and locked: cannot {edit}; {hint}")
+        self.order_id = order_id
+        self.status = status
+        self.edit = edit
+
+
+class ConcurrencyConflict(DraftOrdersError):
+    """A save was based on an older version than the one stored."""
+
+    def __init__(self, order_id: str, expected: int | None, stored: int) -> None:
+        super().__init__(
+            f"order {order_id!r} is at version {stored} in the store, but this save was based on "
+            f"version {expected}; reload it and apply the edit again"
+        )
+        self.order_id = order_id
+        self.expected = expected
+        self.stored = stored

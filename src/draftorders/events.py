@@ -1,0 +1,39 @@
+"""What happened to an order: facts emitted by lifecycle transitions, for the service to publish."""
+
+from __future__ import annotations
+
+import attrs
+
+from draftorders.money import Money
+
+__all__ = ["InvoiceSent", "OrderCompleted", "OrderEvent", "RevertedToDraft"]
+
+
+@attrs.frozen
+class InvoiceSent:
+    """The invoice for ``version`` of the order was sent; the order is now locked."""
+
+    order_id: str
+    version: int
+    total: Money
+
+
+@attrs.frozen
+class RevertedToDraft:
+    """The order went back to draft; the invoice for ``stale_version`` is no longer valid."""
+
+    order_id: str
+    stale_version: int
+    version: int
+
+
+@attrs.frozen
+class OrderCompleted:
+    """Payment was accepted; the order is completed and on the orders list."""
+
+    order_id: str
+    version: int
+    total: Money
+
+
+OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted

@@ -1,0 +1,102 @@
+"""The order lifecycle as a transition table: draft -> invoice sent -> completed.
+
+Each transition takes an order (and, where money is involved, its priced breakdown) and
+returns a :class:`Transition`: the new order plus the events to publish. Nothing is stored or
+sent here; the service does that.
+
+=============  ===============  =================
+from           action           to
+=============  ===============  =================
+draft          send_invoice     invoice_sent
+draft          accept_payment   completed
+invoice_sent   revert_to_draft  draft
+invoice_sent   accept_payment   completed
+=============  ===============  =================
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from draftorders.errors import InvalidTransition, ValidationError
+from draftorders.events import InvoiceSent, OrderCompleted, OrderEvent, RevertedToDraft
+from draftorders.order import DraftOrder, Status
+from draftorders.pricing import PricedOrder
+
+__all__ = [
+    "Action",
+    "Transition",
+    "accept_payment",
+    "allowed_actions",
+    "revert_to_draft",
+    "send_invoice",
+]
+
+
+class Action(enum.Enum):
+    """Lifecycle actions."""
+
+    SEND_INVOICE = "send_invoice"
+    REVERT_TO_DRAFT = "revert_to_draft"
+    ACCEPT_PAYMENT = "accept_payment"
+
+
+_TABLE: dict[tuple[Status, Action], Status] = {
+    (Status.DRAFT, Action.SEND_INVOICE): Status.INVOICE_SENT,
+    (Status.DRAFT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
+    (Status.INVOICE_SENT, Action.REVERT_TO_DRAFT): Status.DRAFT,
+    (Status.INVOICE_SENT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
+}
+
+
+@attrs.frozen
+class Transition:
+    """The result of a lifecycle action: the order after it, and what happened."""
+
+    order: DraftOrder
+    events: tuple[OrderEvent, ...]
+
+
+def allowed_actions(status: Status) -> tuple[Action, ...]:
+    """The actions the transition table allows from ``status``."""
+    return tuple(action for (source, action) in _TABLE if source is status)
+
+
+def send_invoice(order: DraftOrder, priced: PricedOrder) -> Transition:
+    """Lock the order and record that the invoice for this version, at this total, was sent."""
+    moved = _move(order, Action.SEND_INVOICE, priced)
+    return Transition(moved, (InvoiceSent(moved.id, moved.version, priced.total),))
+
+
+def revert_to_draft(order: DraftOrder) -> Transition:
+    """Unlock a sent order for editing; the invoice sent earlier becomes stale."""
+    moved = _move(order, Action.REVERT_TO_DRAFT, None)
+    return Transition(moved, (RevertedToDraft(moved.id, order.version, moved.version),))
+
+
+def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
+    """Complete the order: it is paid, final, and belongs on the orders list."""
+    moved = _move(order, Action.ACCEPT_PAYMENT, priced)
+    return Transition(moved, (OrderCompleted(moved.id, moved.version, priced.total),))
+
+
+def _move(order: DraftOrder, action: Action, priced: PricedOrder | None) -> DraftOrder:
+    target = _TABLE.get((order.status, action))
+    if target is None:
+        raise InvalidTransition(
+            order.id,
+            order.status.value,
+            action.value,
+            tuple(a.value for a in allowed_actions(order.status)),
+        )
+    if priced is not None and not order.lines:
+        raise ValidationError("lines", f"order {order.id!r} has no lines; add one first")
+    if priced is not None and (priced.order_id, priced.version) != (order.id, order.version):
+        raise ValidationError(
+            "priced",
+            f"the breakdown is of {priced.order_id!r} version {priced.version}, not of "
+            f"{order.id!r} version {order.version}; price the order again",
+        )
+    return attrs.evolve(order, status=target, version=order.version + 1)

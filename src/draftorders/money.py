@@ -1,0 +1,98 @@
+"""Money at the boundary: exact parsing that refuses floats, and currency minor units.
+
+Minor units come from CLDR (through babel): JPY has 0 decimals, USD 2, KWD 3. Nothing here
+rounds; rounding lives in :mod:`draftorders.rounding`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import UnknownCurrencyError, get_currency_precision
+from moneyed import Currency, Money, get_currency
+
+from draftorders.errors import CurrencyMismatch, FloatAmountError, InvalidAmount, ValidationError
+
+__all__ = [
+    "Money",
+    "currency",
+    "minor_units",
+    "quantum",
+    "to_decimal",
+    "to_money",
+]
+
+DecimalLike = Decimal | int | str
+"""What callers may pass for an exact number: never a float."""
+
+
+def to_decimal(value: object, field: str) -> Decimal:
+    """Parse ``value`` into a finite Decimal, refusing floats and anything inexact."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise ValidationError(field, f"expected a number, got the bool {value!r}")
+    elif isinstance(value, float):
+        raise FloatAmountError(field, value)
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise ValidationError(field, f"{value!r} is not a decimal number") from None
+    else:
+        raise ValidationError(
+            field, f"expected Decimal, int or str, got {type(value).__name__} {value!r}"
+        )
+    if not result.is_finite():
+        raise ValidationError(field, f"{value!r} is not a finite number")
+    return result
+
+
+@cache
+def currency(code: str) -> Currency:
+    """The py-moneyed currency for an ISO 4217 code, checked against CLDR."""
+    if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
+        raise ValidationError("currency", f"{code!r} is not an ISO 4217 code like 'USD'")
+    try:
+        get_currency_precision(code)
+        return get_currency(code)
+    except (UnknownCurrencyError, ValueError, KeyError):
+        raise ValidationError("currency", f"unknown currency {code!r}") from None
+
+
+@cache
+def minor_units(code: str) -> int:
+    """Number of decimals of a currency's minor unit, from CLDR (JPY 0, USD 2, KWD 3)."""
+    currency(code)
+    return get_currency_precision(code)
+
+
+@cache
+def quantum(code: str) -> Decimal:
+    """The smallest amount of a currency as a Decimal exponent (``Decimal('0.01')`` for USD)."""
+    return Decimal(1).scaleb(-minor_units(code))
+
+
+def to_money(value: object, currency_code: str, field: str) -> Money:
+    """An exact, non-negative amount in ``currency_code``, at most to its minor unit.
+
+    ``value`` may be a :class:`Money` (its currency must match), a Decimal, an int or a
+    numeric string. Floats are refused with :class:`FloatAmountError`.
+    """
+    if isinstance(value, Money):
+        if value.currency.code != currency_code:
+            raise CurrencyMismatch(field, currency_code, value.currency.code)
+        amount = to_decimal(value.amount, field)
+    else:
+        amount = to_decimal(value, field)
+    if amount < 0:
+        raise InvalidAmount(field, f"{amount} is negative; amounts must be zero or more")
+    exact = amount.quantize(quantum(currency_code))
+    if exact != amount:
+        raise InvalidAmount(
+            field,
+            f"{amount} has more decimals than {currency_code} allows "
+            f"({minor_units(currency_code)}); round it first",
+        )
+    return Money(exact, currency(currency_code))

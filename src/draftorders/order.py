@@ -1,0 +1,275 @@
+"""The draft order: a frozen value whose every edit returns a new order with ``version + 1``.
+
+An edit that fails raises a typed error and, since nothing is mutated, changes nothing. Only a
+draft can be edited; an order whose invoice was sent, or that was paid, raises
+:class:`~draftorders.errors.OrderLocked`. Status changes live in :mod:`draftorders.lifecycle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import attrs
+
+from draftorders.catalog import Catalog
+from draftorders.customers import Address, Customer
+from draftorders.discounts import DiscountKind, ManualDiscount
+from draftorders.errors import (
+    CurrencyMismatch,
+    OrderLocked,
+    ShippingAddressRequired,
+    UnknownLine,
+    ValidationError,
+)
+from draftorders.ids import check_order_id, line_id
+from draftorders.line_item import LineItem, LineKind
+from draftorders.money import Money, currency, to_money
+from draftorders.order_details import OrderDetails
+from draftorders.validate import check_type, money_amount, non_empty_text
+
+__all__ = ["DraftOrder", "ShippingLine", "Status"]
+
+
+class Status(enum.Enum):
+    """Where an order is in its life."""
+
+    DRAFT = "draft"
+    """Being built; editable."""
+    INVOICE_SENT = "invoice_sent"
+    """Invoice sent to the customer; locked until paid or reverted to draft."""
+    COMPLETED = "completed"
+    """Paid; on the orders list; final."""
+
+
+@attrs.frozen
+class ShippingLine:
+    """A shipping method and its price, as charged on the order."""
+
+    title: str = attrs.field(validator=non_empty_text)
+    price: Money = attrs.field(validator=money_amount)
+
+
+def _details(value: object) -> OrderDetails | None:
+    if value is None or isinstance(value, OrderDetails):
+        return value
+    raise ValidationError("details", f"expected OrderDetails or None, got {value!r}")
+
+
+def _optional(kind: type) -> Any:
+    return attrs.validators.optional(check_type(kind))
+
+
+@attrs.frozen
+class DraftOrder:
+    """An order built on behalf of a customer, from draft to invoice sent to completed.
+
+    Build one with :meth:`new`; change it with the ``set_*``, ``add_*`` and ``remove_*`` edits,
+    each returning a new order. Amounts are computed by
+    :func:`draftorders.pricing.price`, never stored here.
+    """
+
+    id: str = attrs.field(converter=check_order_id)
+    currency: str = attrs.field()
+    order_date: dt.date = attrs.field(validator=check_type(dt.date))
+    status: Status = attrs.field(default=Status.DRAFT, validator=check_type(Status))
+    version: int = 1
+    customer: Customer | None = attrs.field(default=None, validator=_optional(Customer))
+    billing_address: Address | None = attrs.field(default=None, validator=_optional(Address))
+    shipping_address: Address | None = attrs.field(default=None, validator=_optional(Address))
+    lines: tuple[LineItem, ...] = ()
+    order_discount: ManualDiscount | None = attrs.field(
+        default=None, validator=_optional(ManualDiscount)
+    )
+    shipping: ShippingLine | None = attrs.field(default=None, validator=_optional(ShippingLine))
+    notes: str = attrs.field(default="", validator=check_type(str))
+    details: OrderDetails | None = attrs.field(default=None, converter=_details)
+    taxes_enabled: bool = attrs.field(default=True, validator=check_type(bool))
+    lines_added: int = 0
+    """How many lines were ever added; the next line id is ``L<lines_added + 1>``."""
+
+    @currency.validator
+    def _check_currency(self, _: attrs.Attribute[str], value: str) -> None:
+        currency(value)
+
+    def __attrs_post_init__(self) -> None:
+        if self.shipping is not None and self.shipping_address is None:
+            raise ShippingAddressRequired(
+                "shipping", "set a shipping address before adding a shipping line"
+            )
+        if self.order_discount is not None:
+            _check_order_discount(self.order_discount, self.currency)
+        _check_lines(self.lines, self.currency)
+
+    @classmethod
+    def new(
+        cls,
+        order_id: str,
+        currency: str,
+        order_date: dt.date,
+        *,
+        customer: Customer | None = None,
+    ) -> DraftOrder:
+        """An empty draft with this id, currency and date (the service supplies "today")."""
+        return cls(id=order_id, currency=currency, order_date=order_date, customer=customer)
+
+    @property
+    def is_locked(self) -> bool:
+        """True once the invoice was sent or the order was paid."""
+        return self.status is not Status.DRAFT
+
+    def line(self, line_id: str) -> LineItem:
+        """The line with this id; :class:`UnknownLine` if there is none."""
+        for item in self.lines:
+            if item.id == line_id:
+                return item
+        raise UnknownLine(line_id)
+
+    # -- order-level edits -------------------------------------------------------------------
+
+    def set_customer(self, customer: Customer | None) -> DraftOrder:
+        """Set (or clear, with None) the customer; a new customer can be made on the spot."""
+        return self._edit("set customer", customer=customer)
+
+    def set_billing_address(self, address: Address | None) -> DraftOrder:
+        """Set or clear the billing address (the customer can complete it at checkout)."""
+        return self._edit("set billing address", billing_address=address)
+
+    def set_shipping_address(self, address: Address | None) -> DraftOrder:
+        """Set or clear the shipping address; clearing it needs the shipping line gone first."""
+        return self._edit("set shipping address", shipping_address=address)
+
+    def set_order_date(self, order_date: dt.date) -> DraftOrder:
+        """Change the order date."""
+        return self._edit("set order date", order_date=order_date)
+
+    def set_notes(self, notes: str) -> DraftOrder:
+        """Replace the merchant's notes."""
+        return self._edit("set notes", notes=notes)
+
+    def set_details(self, details: OrderDetails | None) -> DraftOrder:
+        """Attach free-form order details (JSON or XML), or clear them."""
+        return self._edit("set details", details=details)
+
+    def set_taxes_enabled(self, enabled: bool) -> DraftOrder:
+        """Switch taxes on or off for this order."""
+        return self._edit("switch taxes", taxes_enabled=enabled)
+
+    def set_order_discount(self, discount: ManualDiscount | None) -> DraftOrder:
+        """Set or clear the order-wide manual discount (percentage or fixed amount)."""
+        return self._edit("set order discount", order_discount=discount)
+
+    def set_shipping(self, title: str, price: Money | object) -> DraftOrder:
+        """Charge shipping by hand: a method title and its price, in the order's currency."""
+        line = ShippingLine(title, to_money(price, self.currency, "shipping.price"))
+        return self._edit("set shipping", shipping=line)
+
+    def clear_shipping(self) -> DraftOrder:
+        """Remove the shipping line."""
+        return self._edit("clear shipping", shipping=None)
+
+    # -- line edits ----------------------------------------------------------------------------
+
+    def add_product(self, catalog: Catalog, sku: str, quantity: int = 1) -> DraftOrder:
+        """Add ``quantity`` of the catalog product ``sku`` at its list price."""
+        product = catalog.product(sku)
+        if product.currency_code != self.currency:
+            raise CurrencyMismatch("price", self.currency, product.currency_code)
+        number = self.lines_added + 1
+        item = LineItem.from_product(line_id(number), product, quantity)
+        return self._edit("add product", lines=(*self.lines, item), lines_added=number)
+
+    def add_custom_item(
+        self,
+        title: str,
+        price: Money | object,
+        quantity: int = 1,
+        *,
+        taxable: bool = True,
+        requires_shipping: bool = True,
+        tax_category: str = "standard",
+    ) -> DraftOrder:
+        """Add a custom item: an extra cost, or a product not in the catalog."""
+        number = self.lines_added + 1
+        item = LineItem(
+            id=line_id(number),
+            kind=LineKind.CUSTOM,
+            title=title,
+            list_price=to_money(price, self.currency, "price"),
+            quantity=quantity,
+            taxable=taxable,
+            requires_shipping=requires_shipping,
+            tax_category=tax_category,
+        )
+        return self._edit("add custom item", lines=(*self.lines, item), lines_added=number)
+
+    def set_quantity(self, line_id: str, quantity: int) -> DraftOrder:
+        """Change a line's quantity (at least 1; remove the line to drop it)."""
+        return self._edit_line(line_id, "set quantity", quantity=quantity)
+
+    def set_unit_price(self, line_id: str, price: Money | object | None) -> DraftOrder:
+        """Override a line's unit price by hand, or go back to its list price with None."""
+        override = None if price is None else to_money(price, self.currency, "unit_price")
+        return self._edit_line(line_id, "set unit price", unit_price_override=override)
+
+    def set_line_discount(self, line_id: str, discount: ManualDiscount | None) -> DraftOrder:
+        """Set or clear a line's manual discount (percentage, fixed per line or per unit)."""
+        return self._edit_line(line_id, "set line discount", discount=discount)
+
+    def set_discount_percentage(self, line_id: str, percentage: object) -> DraftOrder:
+        """Shortcut: give a line a ``percentage`` % manual discount."""
+        return self.set_line_discount(line_id, ManualDiscount.percent(percentage))
+
+    def remove_line(self, line_id: str) -> DraftOrder:
+        """Remove a line; the ids of the other lines do not change."""
+        self.line(line_id)
+        kept = tuple(item for item in self.lines if item.id != line_id)
+        return self._edit("remove line", lines=kept)
+
+    def duplicate(self, order_id: str, order_date: dt.date) -> DraftOrder:
+        """A new draft with the same contents under a new id, e.g. to re-create a wrong order."""
+        return attrs.evolve(
+            self, id=order_id, order_date=order_date, status=Status.DRAFT, version=1
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _edit(self, edit: str, **changes: Any) -> DraftOrder:
+        self._require_draft(edit)
+        return attrs.evolve(self, version=self.version + 1, **changes)
+
+    def _edit_line(self, line_id: str, edit: str, **changes: Any) -> DraftOrder:
+        self._require_draft(edit)
+        self.line(line_id)
+        lines = tuple(
+            attrs.evolve(item, **changes) if item.id == line_id else item for item in self.lines
+        )
+        return attrs.evolve(self, version=self.version + 1, lines=lines)
+
+    def _require_draft(self, edit: str) -> None:
+        if self.is_locked:
+            raise OrderLocked(self.id, self.status.value, edit)
+
+
+def _check_lines(lines: tuple[LineItem, ...], code: str) -> None:
+    if not isinstance(lines, tuple):
+        raise ValidationError("lines", f"expected a tuple of LineItem, got {lines!r}")
+    seen: set[str] = set()
+    for item in lines:
+        if not isinstance(item, LineItem):
+            raise ValidationError("lines", f"expected LineItem, got {item!r}")
+        if item.currency_code != code:
+            raise CurrencyMismatch(f"lines[{item.id}]", code, item.currency_code)
+        if item.id in seen:
+            raise ValidationError("lines", f"two lines have the id {item.id!r}")
+        seen.add(item.id)
+
+
+def _check_order_discount(discount: ManualDiscount, code: str) -> None:
+    if discount.kind is DiscountKind.AMOUNT_PER_UNIT:
+        raise ValidationError(
+            "order_discount", "a per-unit discount applies to lines; use a fixed amount or percent"
+        )
+    if discount.amount is not None and discount.amount.currency.code != code:
+        raise CurrencyMismatch("order_discount", code, discount.amount.currency.code)

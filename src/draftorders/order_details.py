@@ -1,0 +1,72 @@
+"""Free-form order details: JSON or XML text, checked to be well-formed when set."""
+
+from __future__ import annotations
+
+import enum
+import json
+from decimal import Decimal
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import attrs
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from draftorders.errors import MalformedOrderDetails
+from draftorders.validate import check_type
+
+__all__ = ["DetailsFormat", "OrderDetails"]
+
+
+class DetailsFormat(enum.Enum):
+    """The text formats order details may be kept in."""
+
+    JSON = "json"
+    XML = "xml"
+
+
+@attrs.frozen
+class OrderDetails:
+    """Order details kept verbatim as text; :meth:`parsed` reads them back.
+
+    XML is parsed with defusedxml, so entity-expansion and external-entity payloads are
+    refused rather than expanded.
+    """
+
+    format: DetailsFormat = attrs.field(validator=check_type(DetailsFormat))
+    text: str
+
+    def __attrs_post_init__(self) -> None:
+        self.parsed()
+
+    @classmethod
+    def json(cls, text: str) -> OrderDetails:
+        """Details as JSON text; malformed JSON raises :class:`MalformedOrderDetails`."""
+        return cls(DetailsFormat.JSON, text)
+
+    @classmethod
+    def xml(cls, text: str) -> OrderDetails:
+        """Details as XML text; malformed or unsafe XML raises :class:`MalformedOrderDetails`."""
+        return cls(DetailsFormat.XML, text)
+
+    @classmethod
+    def from_data(cls, data: Any) -> OrderDetails:
+        """Details from JSON-serialisable data (dicts, lists, strings, ints, Decimals as str)."""
+        try:
+            return cls.json(json.dumps(data, sort_keys=True))
+        except TypeError as error:
+            raise MalformedOrderDetails("details", f"not JSON-serialisable: {error}") from error
+
+    def parsed(self) -> Any | Element:
+        """The details read back: JSON as Python data (floats as Decimal), XML as an Element."""
+        if not isinstance(self.text, str):
+            raise MalformedOrderDetails("details", f"expected text, got {self.text!r}")
+        if self.format is DetailsFormat.JSON:
+            try:
+                return json.loads(self.text, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                raise MalformedOrderDetails("details", f"malformed JSON: {error}") from error
+        try:
+            return fromstring(self.text)
+        except (ParseError, DefusedXmlException) as error:
+            raise MalformedOrderDetails("details", f"malformed or unsafe XML: {error}") from error

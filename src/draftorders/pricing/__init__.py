@@ -1,0 +1,14 @@
+"""Pricing: ``price(order, context)`` and the immutable breakdown it returns."""
+
+from draftorders.pricing.breakdown import PricedLine, PricedOrder, PricedShipping, TaxCharge
+from draftorders.pricing.context import PricingContext
+from draftorders.pricing.engine import price
+
+__all__ = [
+    "PricedLine",
+    "PricedOrder",
+    "PricedShipping",
+    "PricingContext",
+    "TaxCharge",
+    "price",
+]

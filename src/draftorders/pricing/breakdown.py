@@ -1,0 +1,283 @@
+"""The immutable result of pricing: every amount, and where each one came from.
+
+Pricing keeps its numbers as integer minor units in compact records (:class:`LineRow`); the
+public views here wrap them into :class:`Money`, :class:`Adjustment` and :class:`TaxCharge`
+when read, and render each reason from its recorded inputs only when asked for. That keeps the
+pricing hot path arithmetic while every amount stays explainable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from moneyed import Currency
+
+from draftorders.errors import UnknownLine
+from draftorders.explain import Adjustment, AdjustmentKind
+from draftorders.line_item import LineItem
+from draftorders.money import Money, currency, minor_units, quantum
+from draftorders.pricing import report
+from draftorders.tax import TaxRate
+
+__all__ = ["PricedLine", "PricedOrder", "PricedShipping", "Scale", "TaxCharge"]
+
+Why = tuple[Any, ...]
+"""A reason not yet rendered: a function that writes it, then the values it writes about."""
+
+
+@attrs.frozen
+class Scale:
+    """A currency and its minor unit: turns integer minor units into Decimal and Money."""
+
+    currency: Currency
+    places: int
+    quantum: Decimal
+
+    @classmethod
+    def of(cls, currency_code: str) -> Scale:
+        """The scale of an ISO currency code (USD: 2 places, quantum 0.01)."""
+        return cls(currency(currency_code), minor_units(currency_code), quantum(currency_code))
+
+    def decimal(self, units: int) -> Decimal:
+        """``units`` minor units as an exact Decimal amount (``3897 -> Decimal("38.97")``)."""
+        return Decimal(units) * self.quantum
+
+    def exact(self, numerator: int, denominator: int) -> Decimal:
+        """An unrounded quotient of minor units as a Decimal amount, for explanations."""
+        return (Decimal(numerator) / Decimal(denominator)).scaleb(-self.places)
+
+    def money(self, units: int) -> Money:
+        """``units`` minor units as Money."""
+        return Money(Decimal(units) * self.quantum, self.currency)
+
+    def units(self, amount: Decimal) -> int:
+        """An amount already at the minor unit, as an integer number of minor units."""
+        return int(amount.scaleb(self.places))
+
+
+Charge = tuple[AdjustmentKind, str, int, Why]
+"""A recorded adjustment of a line: (kind, source, signed amount in minor units, reason)."""
+
+TaxRecord = tuple[TaxRate, int, int, Why]
+"""A recorded tax at one rate: (rate, base, amount, reason), amounts in minor units."""
+
+
+class LineRow:
+    """Everything pricing computed for one line, in minor units of the order's currency.
+
+    The engine fills one in during a pricing run and never touches it afterwards; the public
+    :class:`PricedLine` only reads it. Compared and hashed by value.
+    """
+
+    __slots__ = ("base", "charges", "discount", "item", "net", "tax", "taxes")
+
+    def __init__(self, item: LineItem, base: int) -> None:
+        self.item = item
+        self.base = self.net = base
+        self.discount = self.tax = 0
+        self.charges: list[Charge] = []
+        self.taxes: tuple[TaxRecord, ...] = ()
+
+    @property
+    def unit_reason(self) -> str:
+        """Where the unit price came from, in stable words."""
+        item = self.item
+        if item.unit_price_override is None:
+            return "list price"
+        return f"set by hand (list price {item.list_price.amount})"
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.item,
+            self.base,
+            self.discount,
+            self.net,
+            self.tax,
+            tuple(self.charges),
+            self.taxes,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LineRow) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+def render(why: Why) -> str:
+    """The words of a recorded reason."""
+    function: Callable[..., str] = why[0]
+    return function(*why[1:])
+
+
+@attrs.frozen
+class TaxCharge:
+    """Tax at one rate on one line (or on shipping): ``amount`` is ``rate`` of ``base``, rounded.
+
+    ``base`` is the taxable net: the line's net for net prices, the gross less the tax
+    extracted from it for tax-inclusive prices.
+    """
+
+    target: str
+    rate: TaxRate
+    base: Money
+    amount: Money
+    reason: str
+
+
+def tax_charges(target: str, records: tuple[TaxRecord, ...], scale: Scale) -> tuple[TaxCharge, ...]:
+    """Public tax charges from recorded taxes."""
+    return tuple(
+        TaxCharge(target, rate, scale.money(base), scale.money(amount), render(why))
+        for rate, base, amount, why in records
+    )
+
+
+@attrs.frozen(repr=False)
+class PricedLine:
+    """One line, priced: ``base - discount = net``; ``net + tax = total`` for net prices.
+
+    With tax-inclusive prices ``net`` is gross and ``total == net``; the tax inside it is
+    ``tax``. ``adjustments`` are the discounts, line-level first, then order-level shares.
+    """
+
+    _row: LineRow
+    _scale: Scale
+    _inclusive: bool
+
+    @property
+    def line_id(self) -> str:
+        """The order line's id."""
+        return self._row.item.id
+
+    @property
+    def title(self) -> str:
+        """The line's title."""
+        return self._row.item.title
+
+    @property
+    def quantity(self) -> int:
+        """Units on the line."""
+        return self._row.item.quantity
+
+    @property
+    def unit_price(self) -> Money:
+        """The unit price pricing started from."""
+        return self._row.item.unit_price
+
+    @property
+    def unit_price_reason(self) -> str:
+        """Where the unit price came from ("list price", "set by hand ...")."""
+        return self._row.unit_reason
+
+    @property
+    def base(self) -> Money:
+        """Unit price x quantity, before any discount."""
+        return self._scale.money(self._row.base)
+
+    @property
+    def discount(self) -> Money:
+        """All discounts on the line (positive): its own, plus its share of order discounts."""
+        return self._scale.money(self._row.discount)
+
+    @property
+    def net(self) -> Money:
+        """``base - discount``: what the line costs before tax (gross, if prices include tax)."""
+        return self._scale.money(self._row.net)
+
+    @property
+    def tax(self) -> Money:
+        """Tax on the line, all rates."""
+        return self._scale.money(self._row.tax)
+
+    @property
+    def total(self) -> Money:
+        """What the customer pays for the line, tax included."""
+        row = self._row
+        return self._scale.money(row.net if self._inclusive else row.net + row.tax)
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Each discount on the line, signed (negative), with source and reason."""
+        line_id, money = self._row.item.id, self._scale.money
+        return tuple(
+            Adjustment(kind, source, line_id, money(amount), render(why))
+            for kind, source, amount, why in self._row.charges
+        )
+
+    @property
+    def taxes(self) -> tuple[TaxCharge, ...]:
+        """Tax per rate on the line."""
+        return tax_charges(self._row.item.id, self._row.taxes, self._scale)
+
+    def __repr__(self) -> str:
+        row, dec = self._row, self._scale.decimal
+        return (
+            f"PricedLine({row.item.id!r}, base={dec(row.base)}, discount={dec(row.discount)}, "
+            f"net={dec(row.net)}, tax={dec(row.tax)}, total={self.total.amount}, "
+            f"currency={self._scale.currency.code})"
+        )
+
+
+@attrs.frozen
+class PricedShipping:
+    """The shipping charge and any tax on it."""
+
+    title: str
+    amount: Money
+    taxes: tuple[TaxCharge, ...]
+    tax: Money
+
+
+@attrs.frozen
+class PricedOrder:
+    """An order priced at one version: totals, lines, shipping and the explanation trail.
+
+    ``subtotal`` is before discounts; ``net_subtotal = subtotal - discount_total``;
+    ``total = net_subtotal + shipping_total + tax_total`` (without ``tax_total`` when prices
+    include tax). ``notes`` record decisions that are not amounts (taxes off, how a discount
+    was split).
+    """
+
+    order_id: str
+    version: int
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[PricedLine, ...]
+    shipping: PricedShipping | None
+    subtotal: Money
+    discount_total: Money
+    net_subtotal: Money
+    shipping_total: Money
+    tax_total: Money
+    total: Money
+    notes: tuple[str, ...]
+
+    def line(self, line_id: str) -> PricedLine:
+        """The priced line with this id; :class:`UnknownLine` if there is none."""
+        for priced in self.lines:
+            if priced.line_id == line_id:
+                return priced
+        raise UnknownLine(line_id)
+
+    def explain(self) -> str:
+        """The whole calculation as text: each amount with its source and reason."""
+        return report.explain(self)
+
+    def table(self) -> str:
+        """The lines and totals as a plain-text table."""
+        return report.summary_table(self)
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Every discount adjustment, line by line."""
+        return tuple(adj for priced in self.lines for adj in priced.adjustments)
+
+    @property
+    def tax_charges(self) -> tuple[TaxCharge, ...]:
+        """Every tax charge: the lines' in order, then shipping's."""
+        shipping = self.shipping.taxes if self.shipping is not None else ()
+        return (*(tax for priced in self.lines for tax in priced.taxes), *shipping)

@@ -1,0 +1,116 @@
+"""Plain-text views of a priced order: a summary table and the full explanation.
+
+Amounts are printed exactly as they are (``38.97``), with no locale formatting: these views are
+for developers, tests and logs. People-facing formatting belongs to invoices.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from draftorders.money import Money
+    from draftorders.pricing.breakdown import PricedOrder, TaxCharge
+
+__all__ = ["explain", "summary_table"]
+
+_WIDTH = 92
+
+
+def _amount(money: Money) -> str:
+    return str(money.amount)
+
+
+def _row(label: str, amount: str, indent: int = 0) -> str:
+    text = " " * indent + label
+    room = _WIDTH - len(amount) - 1
+    if len(text) > room:
+        text = text[: room - 3] + "..."
+    return f"{text:<{room}} {amount}"
+
+
+def summary_table(priced: PricedOrder) -> str:
+    """A table of the lines (quantity, unit price, base, discount, net, tax, total) and totals."""
+    head = ("Line", "Item", "Qty", "Unit", "Base", "Discount", "Net", "Tax", "Total")
+    rows = [head]
+    for line in priced.lines:
+        rows.append(
+            (
+                line.line_id,
+                line.title,
+                str(line.quantity),
+                _amount(line.unit_price),
+                _amount(line.base),
+                _amount(line.discount),
+                _amount(line.net),
+                _amount(line.tax),
+                _amount(line.total),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(
+            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        )
+        for row in rows
+    ]
+    rule = "-" * len(lines[0])
+    totals = [
+        ("Subtotal", priced.subtotal),
+        ("Discounts", priced.discount_total),
+        ("Subtotal after discounts", priced.net_subtotal),
+        ("Shipping", priced.shipping_total),
+        ("Tax" + (" (included)" if priced.prices_include_tax else ""), priced.tax_total),
+        (f"Total {priced.currency}", priced.total),
+    ]
+    label_width = max(len(label) for label, _ in totals)
+    amount_width = max(len(_amount(money)) for _, money in totals)
+    right = len(lines[0])
+    summary = [
+        f"{label:>{label_width}}  {_amount(money):>{amount_width}}".rjust(right)
+        for label, money in totals
+    ]
+    return "\n".join([lines[0], rule, *lines[1:], rule, *summary])
+
+
+def _taxes(charges: tuple[TaxCharge, ...], indent: int) -> list[str]:
+    return [_row(f"tax: {c.reason}", _amount(c.amount), indent) for c in charges]
+
+
+def explain(priced: PricedOrder) -> str:
+    """Every step of the calculation, line by line, with each amount's source and reason."""
+    basis = "include" if priced.prices_include_tax else "exclude"
+    out = [
+        f"Order {priced.order_id} (version {priced.version}), {priced.currency}, prices {basis} tax"
+    ]
+    for line in priced.lines:
+        out.append(
+            _row(
+                f"{line.line_id} {line.title}: {line.quantity} x {line.unit_price.amount} "
+                f"({line.unit_price_reason})",
+                _amount(line.base),
+            )
+        )
+        out.extend(
+            _row(f"{adj.source}: {adj.reason}", _amount(adj.amount), 4) for adj in line.adjustments
+        )
+        out.append(_row("net", _amount(line.net), 4))
+        out.extend(_taxes(line.taxes, 4))
+    if priced.shipping is not None:
+        out.append(_row(f"Shipping: {priced.shipping.title}", _amount(priced.shipping.amount)))
+        out.extend(_taxes(priced.shipping.taxes, 4))
+    out.append("-" * _WIDTH)
+    out.append(_row("Subtotal (before discounts)", _amount(priced.subtotal)))
+    out.append(_row("Discounts", _amount(priced.discount_total)))
+    out.append(_row("Subtotal after discounts", _amount(priced.net_subtotal)))
+    out.append(_row("Shipping", _amount(priced.shipping_total)))
+    out.append(
+        _row(
+            "Tax" + (" (included)" if priced.prices_include_tax else ""), _amount(priced.tax_total)
+        )
+    )
+    out.append(_row(f"Total {priced.currency}", _amount(priced.total)))
+    if priced.notes:
+        out.append("Notes:")
+        out.extend(f"  - {note}" for note in priced.notes)
+    return "\n".join(out)

@@ -1,0 +1,145 @@
+"""The rounding policy, and splitting an amount into parts that add up to the minor unit.
+
+Pricing computes in integer minor units (cents for USD, yen for JPY, fils for KWD). Every
+rounding in the library goes through :meth:`RoundingPolicy.divide`, which rounds an exact
+quotient of two integers to a whole number of minor units with the shop's mode. Splits use
+the largest-remainder method on integers, so the parts always add up exactly.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+import attrs
+
+from draftorders.errors import ValidationError
+from draftorders.money import minor_units, quantum
+
+__all__ = ["Divider", "RoundingMode", "RoundingPolicy", "allocate", "allocate_units"]
+
+Divider = Callable[[int, int], int]
+"""``divide(numerator, denominator)``: the quotient rounded to an integer (denominator > 0)."""
+
+
+class RoundingMode(enum.Enum):
+    """How a value that falls between two minor units is rounded."""
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    """Ties away from zero: 0.125 -> 0.13. The default, and what most shops print."""
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    """Ties to the even neighbour (banker's rounding): 0.125 -> 0.12, 0.135 -> 0.14."""
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    """Ties towards zero: 0.125 -> 0.12."""
+    DOWN = decimal.ROUND_DOWN
+    """Always towards zero (truncate): 0.129 -> 0.12."""
+    UP = decimal.ROUND_UP
+    """Always away from zero: 0.121 -> 0.13."""
+
+
+def _half_up(n: int, d: int) -> int:
+    return (2 * n + d) // (2 * d) if n >= 0 else -((d - 2 * n) // (2 * d))
+
+
+def _half_down(n: int, d: int) -> int:
+    return (2 * n + d - 1) // (2 * d) if n >= 0 else -((d - 1 - 2 * n) // (2 * d))
+
+
+def _half_even(n: int, d: int) -> int:
+    q, r = divmod(abs(n), d)
+    if 2 * r > d or (2 * r == d and q % 2):
+        q += 1
+    return q if n >= 0 else -q
+
+
+def _down(n: int, d: int) -> int:
+    return n // d if n >= 0 else -(-n // d)
+
+
+def _up(n: int, d: int) -> int:
+    return -(-n // d) if n >= 0 else n // d
+
+
+_DIVIDERS: dict[RoundingMode, Divider] = {
+    RoundingMode.HALF_UP: _half_up,
+    RoundingMode.HALF_DOWN: _half_down,
+    RoundingMode.HALF_EVEN: _half_even,
+    RoundingMode.DOWN: _down,
+    RoundingMode.UP: _up,
+}
+"""One integer division per mode; each takes any sign of numerator and a positive denominator."""
+
+
+@attrs.frozen
+class RoundingPolicy:
+    """The shop's rounding choices; pricing uses one instance at every rounding point."""
+
+    mode: RoundingMode = attrs.field(
+        default=RoundingMode.HALF_UP, validator=attrs.validators.instance_of(RoundingMode)
+    )
+
+    @property
+    def divide(self) -> Divider:
+        """``divide(n, d)``: ``n / d`` rounded to a whole number (of minor units) by the mode."""
+        return _DIVIDERS[self.mode]
+
+    def round(self, amount: Decimal, currency_code: str) -> Decimal:
+        """Round a Decimal ``amount`` to the minor unit of ``currency_code`` with the mode."""
+        return amount.quantize(quantum(currency_code), rounding=self.mode.value)
+
+    @property
+    def label(self) -> str:
+        """Stable words for explanations, e.g. ``"half-up"``."""
+        return self.mode.name.lower().replace("_", "-")
+
+
+def allocate_units(total: int, weights: Sequence[int], keys: Sequence[str]) -> list[int]:
+    """Split ``total`` minor units over integer ``weights`` in proportion, summing exactly.
+
+    Largest-remainder method: each part gets the floor of its exact share, and the units left
+    over go one each to the parts with the largest remainders; ties go to the smallest key, so
+    the result does not depend on the order of the parts. When ``total`` does not exceed the
+    sum of the weights, no part exceeds its weight.
+    """
+    if len(weights) != len(keys):
+        raise ValidationError("weights", "weights and keys must have the same length")
+    if total < 0:
+        raise ValidationError("total", f"cannot allocate a negative total ({total})")
+    whole = sum(weights)
+    if any(w < 0 for w in weights) or (total and whole <= 0):
+        raise ValidationError(
+            "weights", f"cannot allocate {total}: weights must be >= 0 with a positive sum"
+        )
+    if not total:
+        return [0] * len(weights)
+    parts = []
+    remainders = []
+    for i, weight in enumerate(weights):
+        share, rest = divmod(total * weight, whole)
+        parts.append(share)
+        remainders.append((-rest, keys[i], i))
+    leftover = total - sum(parts)
+    if leftover:
+        for _, _, i in sorted(remainders)[:leftover]:
+            parts[i] += 1
+    return parts
+
+
+def allocate(
+    total: Decimal, weights: Sequence[Decimal], keys: Sequence[str], currency_code: str
+) -> list[Decimal]:
+    """:func:`allocate_units` for Decimal amounts of ``currency_code`` (at its minor unit)."""
+    places = minor_units(currency_code)
+    q = quantum(currency_code)
+    units = [_to_units(value, places, q, "weights") for value in weights]
+    parts = allocate_units(_to_units(total, places, q, "total"), units, keys)
+    return [Decimal(part) * q for part in parts]
+
+
+def _to_units(value: Decimal, places: int, q: Decimal, field: str) -> int:
+    units = int(value.scaleb(places))
+    if Decimal(units) * q != value:
+        raise ValidationError(field, f"{value} is not a whole number of minor units")
+    return units

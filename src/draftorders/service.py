@@ -1,0 +1,134 @@
+"""The application facade: loads, edits, prices, moves through the lifecycle and saves.
+
+It is the only part of the library that calls ports (the store, the clock). Everything it does
+can also be done by hand with the pure pieces; it exists so that the usual flow is one call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from draftorders.catalog import Catalog
+from draftorders.clock import Clock, SystemClock
+from draftorders.customers import Customer
+from draftorders.events import OrderEvent
+from draftorders.ids import next_order_id
+from draftorders.lifecycle import Transition, accept_payment, revert_to_draft, send_invoice
+from draftorders.money import currency as check_currency
+from draftorders.order import DraftOrder, Status
+from draftorders.pricing import PricedOrder, PricingContext, price
+from draftorders.storage import InMemoryStore, Store
+
+__all__ = ["DraftOrderService", "Edit"]
+
+Edit = Callable[[DraftOrder], DraftOrder]
+"""An edit: a function from an order to the edited order, e.g. ``lambda o: o.set_notes("x")``."""
+
+
+class DraftOrderService:
+    """Draft orders for one shop: its catalog, pricing settings, store and clock.
+
+    Every defaulted port works with no set-up (in-memory store, system clock).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        currency: str = "USD",
+        context: PricingContext | None = None,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        id_prefix: str = "D",
+    ) -> None:
+        self.catalog = catalog
+        self.currency = check_currency(currency).code
+        self.context = context if context is not None else PricingContext()
+        self.store: Store = store if store is not None else InMemoryStore()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.id_prefix = id_prefix
+        self.events: list[OrderEvent] = []
+        """Events of every transition made through this service, oldest first."""
+
+    # -- building ------------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        order_id: str | None = None,
+        customer: Customer | None = None,
+        currency: str | None = None,
+        order_date: dt.date | None = None,
+    ) -> DraftOrder:
+        """Create and save an empty draft; the id is generated unless given, the date is today."""
+        order = DraftOrder.new(
+            order_id if order_id is not None else next_order_id(self.store.ids(), self.id_prefix),
+            currency if currency is not None else self.currency,
+            order_date if order_date is not None else self.clock.today(),
+            customer=customer,
+        )
+        self.store.save(order)
+        return order
+
+    def edit(self, order_id: str, *edits: Edit) -> DraftOrder:
+        """Apply ``edits`` to the stored order and save the result; a failing edit saves nothing."""
+        stored = self.store.get(order_id)
+        order = stored
+        for edit in edits:
+            order = edit(order)
+        self.store.save(order, expected_version=stored.version)
+        return order
+
+    def save(self, order: DraftOrder, expected_version: int | None = None) -> DraftOrder:
+        """Save an order edited by hand: new (``expected_version=None``) or based on a version."""
+        self.store.save(order, expected_version)
+        return order
+
+    def get(self, order_id: str) -> DraftOrder:
+        """Resume a saved order."""
+        return self.store.get(order_id)
+
+    def drafts(self) -> list[DraftOrder]:
+        """Orders not yet completed: drafts and sent invoices."""
+        return self.store.list(Status.DRAFT, Status.INVOICE_SENT)
+
+    def orders(self) -> list[DraftOrder]:
+        """Completed (paid) orders: the orders list."""
+        return self.store.list(Status.COMPLETED)
+
+    def duplicate(self, order_id: str, new_id: str | None = None) -> DraftOrder:
+        """Save a new draft with the contents of ``order_id`` under a new id, dated today."""
+        source = self.store.get(order_id)
+        copy = source.duplicate(
+            new_id if new_id is not None else next_order_id(self.store.ids(), self.id_prefix),
+            self.clock.today(),
+        )
+        self.store.save(copy)
+        return copy
+
+    # -- pricing and lifecycle -------------------------------------------------------------------
+
+    def price(self, order_id: str) -> PricedOrder:
+        """Price the stored order with the shop's context."""
+        return price(self.store.get(order_id), self.context)
+
+    def send_invoice(self, order_id: str) -> Transition:
+        """Price the order, lock it as invoice sent, and save it."""
+        order = self.store.get(order_id)
+        return self._apply(order, send_invoice(order, price(order, self.context)))
+
+    def revert_to_draft(self, order_id: str) -> Transition:
+        """Unlock a sent order for editing; its earlier invoice becomes stale."""
+        order = self.store.get(order_id)
+        return self._apply(order, revert_to_draft(order))
+
+    def accept_payment(self, order_id: str) -> Transition:
+        """Complete the order as paid; it moves from the drafts to the orders list."""
+        order = self.store.get(order_id)
+        return self._apply(order, accept_payment(order, price(order, self.context)))
+
+    def _apply(self, before: DraftOrder, transition: Transition) -> Transition:
+        self.store.save(transition.order, expected_version=before.version)
+        self.events.extend(transition.events)
+        return transition

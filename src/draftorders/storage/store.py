@@ -1,0 +1,40 @@
+"""The storage port: where drafts are saved and resumed, and completed orders listed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from draftorders.order import DraftOrder, Status
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    """Saves orders with optimistic concurrency: each save names the version it was based on.
+
+    ``save(order, expected_version=None)`` adds a new order (an id already used raises
+    :class:`~draftorders.errors.DuplicateOrderId`); with a version, the stored order must be
+    at exactly that version, or :class:`~draftorders.errors.ConcurrencyConflict` is raised and
+    nothing is written.
+    """
+
+    def save(self, order: DraftOrder, expected_version: int | None = None) -> None:
+        """Add a new order, or replace the stored one if it is at ``expected_version``."""
+        ...
+
+    def get(self, order_id: str) -> DraftOrder:
+        """The stored order; :class:`~draftorders.errors.OrderNotFound` if there is none."""
+        ...
+
+    def __contains__(self, order_id: object) -> bool:
+        """True if an order with this id is stored."""
+        ...
+
+    def ids(self) -> Iterable[str]:
+        """Every stored order id."""
+        ...
+
+    def list(self, *statuses: Status) -> list[DraftOrder]:
+        """Stored orders with any of ``statuses`` (all when none given), sorted by id."""
+        ...

@@ -1,0 +1,99 @@
+"""Small attrs validators and converters that raise the library's own typed errors.
+
+Validators name the field they check (attrs passes the attribute); converters are plain named
+functions, so type checkers can follow them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from draftorders.errors import (
+    FloatAmountError,
+    InvalidPercentage,
+    InvalidQuantity,
+    ValidationError,
+)
+from draftorders.money import Money, to_decimal, to_money
+
+__all__ = [
+    "check_type",
+    "exact_decimal",
+    "money_amount",
+    "non_empty_text",
+    "percent_range",
+    "positive",
+    "positive_quantity",
+    "text_set",
+]
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def check_type(*types: type) -> Validator:
+    """A validator: the value is an instance of one of ``types``."""
+    names = " or ".join(t.__name__ for t in types)
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, types):
+            raise ValidationError(
+                attribute.name, f"expected {names}, got {type(value).__name__} {value!r}"
+            )
+
+    return validate
+
+
+def non_empty_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: a string with something in it besides blanks."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(attribute.name, f"expected a non-empty string, got {value!r}")
+
+
+def money_amount(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: a non-negative :class:`Money`, at most to its currency's minor unit."""
+    if not isinstance(value, Money):
+        raise ValidationError(
+            attribute.name, f"expected Money, e.g. Money(Decimal('9.99'), 'USD'), got {value!r}"
+        )
+    to_money(value, value.currency.code, attribute.name)
+
+
+def positive_quantity(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: a whole number of units, at least 1 (never a float or a bool)."""
+    if isinstance(value, float):
+        raise FloatAmountError(attribute.name, value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidQuantity(attribute.name, f"expected a whole number, got {value!r}")
+    if value < 1:
+        raise InvalidQuantity(attribute.name, f"{value} is not a positive quantity; use 1 or more")
+
+
+def positive(_: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """A validator: a number greater than zero."""
+    if value <= 0:
+        raise ValidationError(attribute.name, f"{value} must be greater than zero")
+
+
+def percent_range(_: Any, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    """A validator: a percentage from 0 to 100 inclusive (None passes)."""
+    if value is not None and not 0 <= value <= 100:
+        raise InvalidPercentage(attribute.name, f"{value} is outside 0..100")
+
+
+def exact_decimal(value: object) -> Decimal:
+    """A converter: an exact Decimal from a Decimal, int or numeric string (never a float)."""
+    return to_decimal(value, "value")
+
+
+def text_set(value: object) -> frozenset[str]:
+    """A converter: an iterable of non-empty strings (not a lone string) as a frozenset."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError("tags", f"expected a collection of strings, got {value!r}")
+    items = frozenset(value)
+    if not all(isinstance(item, str) and item for item in items):
+        raise ValidationError("tags", f"every entry must be a non-empty string: {value!r}")
+    return items
