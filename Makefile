@@ -1,5 +1,5 @@
 # Every target creates .venv if missing and installs the package (with its test extra) into it.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
