@@ -9,7 +9,7 @@ import attrs
 from babel.core import get_global
 
 from draftorders.errors import InvalidAddress, ValidationError
-from draftorders.validate import check_type, non_empty_text, text_set
+from draftorders.validate import check_type, non_empty_text, optional_text, text_set
 
 __all__ = ["Address", "Customer", "country_codes"]
 
@@ -31,28 +31,20 @@ def _country(value: object) -> str:
     return value.upper()
 
 
-def _optional_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("address", f"expected text, got {value!r}")
-    return value.strip() or None
-
-
 @attrs.frozen
 class Address:
     """A postal address; only the country is required, so a partial address can be kept."""
 
     country: str = attrs.field(converter=_country)
-    name: str | None = attrs.field(default=None, converter=_optional_text)
-    company: str | None = attrs.field(default=None, converter=_optional_text)
-    line1: str | None = attrs.field(default=None, converter=_optional_text)
-    line2: str | None = attrs.field(default=None, converter=_optional_text)
-    city: str | None = attrs.field(default=None, converter=_optional_text)
-    region: str | None = attrs.field(default=None, converter=_optional_text)
+    name: str | None = attrs.field(default=None, converter=optional_text)
+    company: str | None = attrs.field(default=None, converter=optional_text)
+    line1: str | None = attrs.field(default=None, converter=optional_text)
+    line2: str | None = attrs.field(default=None, converter=optional_text)
+    city: str | None = attrs.field(default=None, converter=optional_text)
+    region: str | None = attrs.field(default=None, converter=optional_text)
     """State or province code, e.g. ``"CA"`` or ``"QC"``."""
-    postal_code: str | None = attrs.field(default=None, converter=_optional_text)
-    phone: str | None = attrs.field(default=None, converter=_optional_text)
+    postal_code: str | None = attrs.field(default=None, converter=optional_text)
+    phone: str | None = attrs.field(default=None, converter=optional_text)
 
 
 def _email(value: object) -> str | None:
@@ -80,7 +72,7 @@ class Customer:
     id: str = attrs.field(validator=non_empty_text)
     name: str = attrs.field(validator=non_empty_text)
     email: str | None = attrs.field(default=None, converter=_email)
-    group: str | None = attrs.field(default=None, converter=_optional_text)
+    group: str | None = attrs.field(default=None, converter=optional_text)
     """Customer group, e.g. ``"wholesale"``; pricing rules and promotions can target it."""
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     tax_exempt: bool = attrs.field(default=False, validator=check_type(bool))

@@ -9,7 +9,7 @@ import attrs
 
 from draftorders.errors import ValidationError
 from draftorders.money import Money, to_decimal
-from draftorders.validate import check_type, money_amount, percent_range
+from draftorders.validate import check_type, money_amount, optional_text, percent_range
 
 __all__ = ["DiscountKind", "ManualDiscount"]
 
@@ -23,14 +23,6 @@ class DiscountKind(enum.Enum):
     """A fixed amount off the whole line, or off the whole order."""
     AMOUNT_PER_UNIT = "amount_per_unit"
     """A fixed amount off each unit of a line (lines only)."""
-
-
-def _optional_title(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("title", f"expected text, got {value!r}")
-    return value.strip() or None
 
 
 def _ratio(discount: ManualDiscount) -> tuple[int, int]:
@@ -52,7 +44,7 @@ class ManualDiscount:
     amount: Money | None = attrs.field(
         default=None, validator=attrs.validators.optional(money_amount)
     )
-    title: str | None = attrs.field(default=None, converter=_optional_title)
+    title: str | None = attrs.field(default=None, converter=optional_text)
     ratio: tuple[int, int] = attrs.field(
         init=False, eq=False, repr=False, default=attrs.Factory(_ratio, takes_self=True)
     )

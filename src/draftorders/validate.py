@@ -25,6 +25,7 @@ __all__ = [
     "exact_decimal",
     "money_amount",
     "non_empty_text",
+    "optional_text",
     "percent_range",
     "positive",
     "positive_quantity",
@@ -87,6 +88,15 @@ def percent_range(_: Any, attribute: attrs.Attribute[Any], value: Decimal | None
 def exact_decimal(value: object) -> Decimal:
     """A converter: an exact Decimal from a Decimal, int or numeric string (never a float)."""
     return to_decimal(value, "value")
+
+
+def optional_text(value: object) -> str | None:
+    """A converter: text with surrounding blanks removed; None or blank text becomes None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("text", f"expected text or None, got {value!r}")
+    return value.strip() or None
 
 
 def text_set(value: object) -> frozenset[str]:
