@@ -162,6 +162,7 @@ class DraftOrder:
 
     def set_shipping(self, title: str, price: Money | object) -> DraftOrder:
         """Charge shipping by hand: a method title and its price, in the order's currency."""
+        self._require_draft("set shipping")
         line = ShippingLine(title, to_money(price, self.currency, "shipping.price"))
         return self._edit("set shipping", shipping=line)
 
@@ -173,6 +174,7 @@ class DraftOrder:
 
     def add_product(self, catalog: Catalog, sku: str, quantity: int = 1) -> DraftOrder:
         """Add ``quantity`` of the catalog product ``sku`` at its list price."""
+        self._require_draft("add product")
         product = catalog.product(sku)
         if product.currency_code != self.currency:
             raise CurrencyMismatch("price", self.currency, product.currency_code)
@@ -191,6 +193,7 @@ class DraftOrder:
         tax_category: str = "standard",
     ) -> DraftOrder:
         """Add a custom item: an extra cost, or a product not in the catalog."""
+        self._require_draft("add custom item")
         number = self.lines_added + 1
         item = LineItem(
             id=line_id(number),
@@ -210,6 +213,7 @@ class DraftOrder:
 
     def set_unit_price(self, line_id: str, price: Money | object | None) -> DraftOrder:
         """Override a line's unit price by hand, or go back to its list price with None."""
+        self._require_draft("set unit price")
         override = None if price is None else to_money(price, self.currency, "unit_price")
         return self._edit_line(line_id, "set unit price", unit_price_override=override)
 
@@ -219,10 +223,12 @@ class DraftOrder:
 
     def set_discount_percentage(self, line_id: str, percentage: object) -> DraftOrder:
         """Shortcut: give a line a ``percentage`` % manual discount."""
+        self._require_draft("set line discount")
         return self.set_line_discount(line_id, ManualDiscount.percent(percentage))
 
     def remove_line(self, line_id: str) -> DraftOrder:
         """Remove a line; the ids of the other lines do not change."""
+        self._require_draft("remove line")
         self.line(line_id)
         kept = tuple(item for item in self.lines if item.id != line_id)
         return self._edit("remove line", lines=kept)
@@ -236,6 +242,7 @@ class DraftOrder:
     # -- helpers -------------------------------------------------------------------------------
 
     def _edit(self, edit: str, **changes: Any) -> DraftOrder:
+        """The order with ``changes`` and the next version; a locked order refuses first."""
         self._require_draft(edit)
         return attrs.evolve(self, version=self.version + 1, **changes)
 

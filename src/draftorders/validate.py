@@ -56,6 +56,8 @@ def non_empty_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def money_amount(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A validator: a non-negative :class:`Money`, at most to its currency's minor unit."""
+    if isinstance(value, float):
+        raise FloatAmountError(attribute.name, value)
     if not isinstance(value, Money):
         raise ValidationError(
             attribute.name, f"expected Money, e.g. Money(Decimal('9.99'), 'USD'), got {value!r}"

@@ -1,0 +1,424 @@
+"""The lifecycle draft -> invoice_sent -> completed, and the lock on orders that left draft."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from builders import catalog, empty_order, flat_tax, money, shipped_order
+from draftorders import (
+    Action,
+    Address,
+    Customer,
+    DraftOrder,
+    InvalidTransition,
+    InvoiceSent,
+    ManualDiscount,
+    OrderCompleted,
+    OrderDetails,
+    OrderLocked,
+    RevertedToDraft,
+    Status,
+    ValidationError,
+    lifecycle,
+    price,
+)
+from draftorders.lifecycle import accept_payment, allowed_actions, revert_to_draft, send_invoice
+
+CONTEXT = flat_tax()
+
+TABLE = [
+    ("draft", "send_invoice", "invoice_sent"),
+    ("draft", "accept_payment", "completed"),
+    ("invoice_sent", "revert_to_draft", "draft"),
+    ("invoice_sent", "accept_payment", "completed"),
+]
+"""The transition table, as the lifecycle module docstring states it."""
+
+EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
+    "set_customer": lambda o: o.set_customer(Customer(id="C1", name="Ada")),
+    "set_billing_address": lambda o: o.set_billing_address(Address(country="GB")),
+    "set_shipping_address": lambda o: o.set_shipping_address(Address(country="CA")),
+    "set_order_date": lambda o: o.set_order_date(dt.date(2027, 1, 2)),
+    "set_notes": lambda o: o.set_notes("call before delivery"),
+    "set_details": lambda o: o.set_details(OrderDetails.json('{"gift": true}')),
+    "set_taxes_enabled": lambda o: o.set_taxes_enabled(False),
+    "set_order_discount": lambda o: o.set_order_discount(ManualDiscount.percent("5")),
+    "set_shipping": lambda o: o.set_shipping("Express", "19.95"),
+    "clear_shipping": lambda o: o.clear_shipping(),
+    "add_product": lambda o: o.add_product(catalog(), "TEA"),
+    "add_custom_item": lambda o: o.add_custom_item("Engraving", "5.00"),
+    "set_quantity": lambda o: o.set_quantity("L1", 3),
+    "set_unit_price": lambda o: o.set_unit_price("L1", "10.00"),
+    "set_line_discount": lambda o: o.set_line_discount("L1", ManualDiscount.fixed(money("1.00"))),
+    "set_discount_percentage": lambda o: o.set_discount_percentage("L1", "10"),
+    "remove_line": lambda o: o.remove_line("L1"),
+}
+"""Every public edit of DraftOrder, each with arguments a draft accepts."""
+
+NOT_EDITS = {"new", "line", "duplicate"}
+
+
+def ready_order() -> DraftOrder:
+    """A draft with a line L1 (two mugs), a shipping address and a shipping line."""
+    return shipped_order().add_product(catalog(), "MUG", 2).set_shipping("Ground", "5.00")
+
+
+def sent_order() -> DraftOrder:
+    order = ready_order()
+    return send_invoice(order, price(order, CONTEXT)).order
+
+
+def completed_order() -> DraftOrder:
+    order = ready_order()
+    return accept_payment(order, price(order, CONTEXT)).order
+
+
+def perform(order: DraftOrder, action: str) -> lifecycle.Transition:
+    if action == "send_invoice":
+        return send_invoice(order, price(order, CONTEXT))
+    if action == "accept_payment":
+        return accept_payment(order, price(order, CONTEXT))
+    return revert_to_draft(order)
+
+
+def order_in(status: str) -> DraftOrder:
+    return {"draft": ready_order, "invoice_sent": sent_order, "completed": completed_order}[
+        status
+    ]()
+
+
+# -- the lock ---------------------------------------------------------------------------------
+
+
+def test_the_edit_table_covers_every_public_edit_of_a_draft_order() -> None:
+    # given
+    public = {
+        name
+        for name in dir(DraftOrder)
+        if not name.startswith("_") and callable(getattr(DraftOrder, name))
+    }
+    # when
+    edits = public - NOT_EDITS
+    # then
+    assert edits == set(EDITS)
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_every_edit_in_the_table_is_accepted_on_a_draft(name: str) -> None:
+    # given
+    order = ready_order()
+    # when
+    edited = EDITS[name](order)
+    # then
+    assert edited.version == order.version + 1
+    assert edited != order
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_any_edit_of_a_sent_order_is_refused_and_leaves_it_unchanged(name: str) -> None:
+    # given
+    order = sent_order()
+    before = copy.deepcopy(order)
+    # when
+    with pytest.raises(OrderLocked) as caught:
+        EDITS[name](order)
+    # then
+    assert caught.value.status == "invoice_sent"
+    assert order == before
+    assert order.version == before.version
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_any_edit_of_a_completed_order_is_refused_and_leaves_it_unchanged(name: str) -> None:
+    # given
+    order = completed_order()
+    before = copy.deepcopy(order)
+    # when
+    with pytest.raises(OrderLocked) as caught:
+        EDITS[name](order)
+    # then
+    assert caught.value.status == "completed"
+    assert order == before
+    assert order.version == before.version
+
+
+def test_order_locked_carries_the_status_the_order_id_and_the_edit() -> None:
+    # given
+    order = sent_order()
+    # when
+    with pytest.raises(OrderLocked) as caught:
+        order.set_notes("too late")
+    # then
+    error = caught.value
+    assert (error.status, error.order_id, error.edit) == ("invoice_sent", order.id, "set notes")
+
+
+@pytest.mark.parametrize("status", ["invoice_sent", "completed"])
+def test_an_order_that_left_draft_reports_itself_locked(status: str) -> None:
+    # given
+    order = order_in(status)
+    # when
+    locked = order.is_locked
+    # then
+    assert locked is True
+
+
+def test_a_draft_is_not_locked() -> None:
+    # given
+    order = ready_order()
+    # when
+    locked = order.is_locked
+    # then
+    assert locked is False
+
+
+# -- revert to draft --------------------------------------------------------------------------
+
+
+def test_reverting_a_sent_order_unlocks_it_for_editing() -> None:
+    # given
+    order = sent_order()
+    # when
+    reverted = revert_to_draft(order).order
+    # then
+    assert reverted.status is Status.DRAFT
+    assert reverted.set_notes("fixed").notes == "fixed"
+
+
+def test_reverting_a_sent_order_bumps_its_version() -> None:
+    # given
+    order = sent_order()
+    # when
+    reverted = revert_to_draft(order).order
+    # then
+    assert reverted.version == order.version + 1
+
+
+def test_reverting_emits_reverted_to_draft_naming_the_stale_version() -> None:
+    # given
+    draft = ready_order()
+    sent = send_invoice(draft, price(draft, CONTEXT))
+    # when
+    reverted = revert_to_draft(sent.order)
+    # then
+    (invoice,) = sent.events
+    assert reverted.events == (
+        RevertedToDraft(
+            order_id=draft.id, stale_version=sent.order.version, version=sent.order.version + 1
+        ),
+    )
+    assert isinstance(invoice, InvoiceSent)
+    assert reverted.events[0].stale_version == invoice.version
+
+
+def test_a_completed_order_cannot_be_reverted_and_nothing_is_allowed() -> None:
+    # given
+    order = completed_order()
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        revert_to_draft(order)
+    # then
+    error = caught.value
+    assert (error.status, error.action, error.allowed) == ("completed", "revert_to_draft", ())
+    assert error.order_id == order.id
+
+
+def test_a_draft_cannot_be_reverted_to_draft() -> None:
+    # given
+    order = ready_order()
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        revert_to_draft(order)
+    # then
+    assert caught.value.status == "draft"
+    assert set(caught.value.allowed) == {"send_invoice", "accept_payment"}
+
+
+# -- other refused transitions ----------------------------------------------------------------
+
+
+def test_sending_an_invoice_twice_is_refused_listing_the_allowed_actions() -> None:
+    # given
+    order = sent_order()
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        send_invoice(order, price(order, CONTEXT))
+    # then
+    error = caught.value
+    assert (error.order_id, error.status, error.action) == (
+        order.id,
+        "invoice_sent",
+        "send_invoice",
+    )
+    assert set(error.allowed) == {"revert_to_draft", "accept_payment"}
+
+
+def test_paying_a_completed_order_again_is_refused() -> None:
+    # given
+    order = completed_order()
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        accept_payment(order, price(order, CONTEXT))
+    # then
+    assert caught.value.allowed == ()
+
+
+@pytest.mark.parametrize("action", [send_invoice, accept_payment], ids=["send", "pay"])
+def test_an_order_with_no_lines_cannot_be_sent_or_paid(
+    action: Callable[..., lifecycle.Transition],
+) -> None:
+    # given
+    order = empty_order()
+    # when
+    with pytest.raises(ValidationError) as caught:
+        action(order, price(order, CONTEXT))
+    # then
+    assert caught.value.field == "lines"
+
+
+def test_an_order_whose_lines_were_all_removed_cannot_be_sent() -> None:
+    # given
+    order = ready_order().remove_line("L1")
+    # when
+    with pytest.raises(ValidationError) as caught:
+        send_invoice(order, price(order, CONTEXT))
+    # then
+    assert caught.value.field == "lines"
+
+
+@pytest.mark.parametrize("action", [send_invoice, accept_payment], ids=["send", "pay"])
+def test_a_breakdown_of_another_version_is_refused(
+    action: Callable[..., lifecycle.Transition],
+) -> None:
+    # given
+    order = ready_order()
+    stale = price(order, CONTEXT)
+    edited = order.set_quantity("L1", 5)
+    # when
+    with pytest.raises(ValidationError) as caught:
+        action(edited, stale)
+    # then
+    assert caught.value.field == "priced"
+
+
+def test_a_breakdown_of_another_order_is_refused() -> None:
+    # given
+    order = ready_order()
+    other = order.duplicate("D2002", order.order_date)
+    # when
+    with pytest.raises(ValidationError) as caught:
+        send_invoice(order, price(other, CONTEXT))
+    # then
+    assert caught.value.field == "priced"
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def test_the_module_docstring_states_the_transition_table() -> None:
+    # given
+    doc = lifecycle.__doc__ or ""
+    # when
+    rows = [
+        tuple(line.split())
+        for line in doc.splitlines()
+        if len(line.split()) == 3 and not line.startswith("=") and line.split()[0] != "from"
+    ]
+    # then
+    assert rows == TABLE
+
+
+@pytest.mark.parametrize("status", list(Status), ids=lambda s: s.value)
+def test_allowed_actions_match_the_transition_table(status: Status) -> None:
+    # given
+    expected = {action for source, action, _ in TABLE if source == status.value}
+    # when
+    allowed = allowed_actions(status)
+    # then
+    assert all(isinstance(action, Action) for action in allowed)
+    assert {action.value for action in allowed} == expected
+
+
+@pytest.mark.parametrize(("source", "action", "target"), TABLE)
+def test_each_transition_in_the_table_moves_to_its_target_and_bumps_the_version(
+    source: str, action: str, target: str
+) -> None:
+    # given
+    order = order_in(source)
+    # when
+    moved = perform(order, action).order
+    # then
+    assert moved.status.value == target
+    assert moved.version == order.version + 1
+
+
+@pytest.mark.parametrize(
+    ("source", "action"),
+    [
+        (status.value, action.value)
+        for status in Status
+        for action in Action
+        if (status.value, action.value) not in {(s, a) for s, a, _ in TABLE}
+    ],
+)
+def test_every_transition_not_in_the_table_is_refused(source: str, action: str) -> None:
+    # given
+    order = order_in(source)
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        perform(order, action)
+    # then
+    assert (caught.value.status, caught.value.action) == (source, action)
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+def test_sending_an_invoice_emits_invoice_sent_with_the_total() -> None:
+    # given
+    order = ready_order()
+    priced = price(order, CONTEXT)
+    # when
+    transition = send_invoice(order, priced)
+    # then
+    assert transition.events == (
+        InvoiceSent(order_id=order.id, version=transition.order.version, total=priced.total),
+    )
+    assert priced.total == money("33.12")  # 2 x 12.99 + 8.25% tax (2.14) + 5.00 shipping
+
+
+def test_accepting_payment_emits_order_completed_with_the_total() -> None:
+    # given
+    order = sent_order()
+    priced = price(order, CONTEXT)
+    # when
+    transition = accept_payment(order, priced)
+    # then
+    assert transition.events == (
+        OrderCompleted(order_id=order.id, version=transition.order.version, total=priced.total),
+    )
+    assert transition.order.status is Status.COMPLETED
+
+
+@pytest.mark.parametrize(
+    "bad_edit",
+    [
+        lambda o: o.add_product(catalog(), "NOPE"),
+        lambda o: o.add_custom_item("X", 9.95),
+        lambda o: o.set_shipping("Ground", 9.95),
+        lambda o: o.set_unit_price("NOPE", money("1.00")),
+        lambda o: o.remove_line("NOPE"),
+        lambda o: o.set_discount_percentage("L1", "150"),
+    ],
+    ids=["unknown-sku", "float-price", "float-shipping", "unknown-line", "remove", "percent"],
+)
+def test_a_locked_order_says_it_is_locked_before_judging_the_edit_arguments(
+    bad_edit: Callable[[DraftOrder], DraftOrder],
+) -> None:
+    sent = sent_order()
+    with pytest.raises(OrderLocked):
+        bad_edit(sent)
