@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import UnknownCurrencyError, get_currency_precision
-from moneyed import Currency, Money, get_currency
+from babel.numbers import get_currency_precision, list_currencies
+from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
 
 from draftorders.errors import CurrencyMismatch, FloatAmountError, InvalidAmount, ValidationError
 
@@ -51,14 +51,20 @@ def to_decimal(value: object, field: str) -> Decimal:
 
 @cache
 def currency(code: str) -> Currency:
-    """The py-moneyed currency for an ISO 4217 code, checked against CLDR."""
+    """The py-moneyed currency for an ISO 4217 code that CLDR (through babel) knows."""
     if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
         raise ValidationError("currency", f"{code!r} is not an ISO 4217 code like 'USD'")
+    if code not in _cldr_currencies():
+        raise ValidationError("currency", f"unknown currency {code!r}")
     try:
-        get_currency_precision(code)
         return get_currency(code)
-    except (UnknownCurrencyError, ValueError, KeyError):
-        raise ValidationError("currency", f"unknown currency {code!r}") from None
+    except CurrencyDoesNotExist:
+        raise ValidationError("currency", f"currency {code!r} has no py-moneyed data") from None
+
+
+@cache
+def _cldr_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
 
 
 @cache
