@@ -44,8 +44,13 @@ def shipped_order(currency: str = "USD") -> DraftOrder:
     return empty_order(currency=currency).set_shipping_address(Address(country="US"))
 
 
-def flat_tax(percent: str = "8.25", *, inclusive: bool = False, shipping: bool = False,
-             mode: RoundingMode = RoundingMode.HALF_UP) -> PricingContext:
+def flat_tax(
+    percent: str = "8.25",
+    *,
+    inclusive: bool = False,
+    shipping: bool = False,
+    mode: RoundingMode = RoundingMode.HALF_UP,
+) -> PricingContext:
     """A pricing context with one flat tax rate."""
     return PricingContext(
         rounding=RoundingPolicy(mode),

@@ -29,9 +29,7 @@ def share(priced: PricedOrder, line_id: str) -> Decimal:
 
 
 def test_the_mug_line_discount_is_ten_percent_of_38_97_rounded_half_up(priced: PricedOrder):
-    (discount,) = [
-        a for a in priced.line("L1").adjustments if a.source == "manual:line-discount"
-    ]
+    (discount,) = [a for a in priced.line("L1").adjustments if a.source == "manual:line-discount"]
     assert discount.amount.amount == Decimal("-3.90")
 
 
