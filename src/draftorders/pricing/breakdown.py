@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import attrs
@@ -36,10 +37,11 @@ class Scale:
     places: int
     quantum: Decimal
 
-    @classmethod
-    def of(cls, currency_code: str) -> Scale:
-        """The scale of an ISO currency code (USD: 2 places, quantum 0.01)."""
-        return cls(currency(currency_code), minor_units(currency_code), quantum(currency_code))
+    @staticmethod
+    @cache
+    def of(currency_code: str) -> Scale:
+        """The scale of an ISO currency code (USD: 2 places, quantum 0.01); made once per code."""
+        return Scale(currency(currency_code), minor_units(currency_code), quantum(currency_code))
 
     def decimal(self, units: int) -> Decimal:
         """``units`` minor units as an exact Decimal amount (``3897 -> Decimal("38.97")``)."""
