@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
-from builders import TODAY, catalog, empty_order, flat_tax, money, shipped_order
+from builders import EDITS, TODAY, catalog, empty_order, flat_tax, money, shipped_order
 from draftorders import (
     Address,
     Catalog,
@@ -96,26 +95,6 @@ def test_removing_every_line_does_not_restart_the_numbering() -> None:
 
 
 # -- versions ---------------------------------------------------------------------------------
-
-EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
-    "set_customer": lambda o: o.set_customer(Customer(id="C1", name="Ada")),
-    "set_billing_address": lambda o: o.set_billing_address(Address(country="GB")),
-    "set_shipping_address": lambda o: o.set_shipping_address(Address(country="CA")),
-    "set_order_date": lambda o: o.set_order_date(dt.date(2027, 1, 2)),
-    "set_notes": lambda o: o.set_notes("call before delivery"),
-    "set_details": lambda o: o.set_details(OrderDetails.json('{"gift": true}')),
-    "set_taxes_enabled": lambda o: o.set_taxes_enabled(False),
-    "set_order_discount": lambda o: o.set_order_discount(ManualDiscount.percent("5")),
-    "set_shipping": lambda o: o.set_shipping("Express", "19.95"),
-    "clear_shipping": lambda o: o.clear_shipping(),
-    "add_product": lambda o: o.add_product(catalog(), "TEA"),
-    "add_custom_item": lambda o: o.add_custom_item("Engraving", "5.00"),
-    "set_quantity": lambda o: o.set_quantity("L1", 3),
-    "set_unit_price": lambda o: o.set_unit_price("L1", "10.00"),
-    "set_line_discount": lambda o: o.set_line_discount("L1", ManualDiscount.fixed(money("1.00"))),
-    "set_discount_percentage": lambda o: o.set_discount_percentage("L1", "10"),
-    "remove_line": lambda o: o.remove_line("L1"),
-}
 
 
 @pytest.mark.parametrize("name", sorted(EDITS))
