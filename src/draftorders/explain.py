@@ -8,10 +8,8 @@ import attrs
 
 from draftorders.money import Money
 
-__all__ = ["ORDER", "SHIPPING", "Adjustment", "AdjustmentKind"]
+__all__ = ["SHIPPING", "Adjustment", "AdjustmentKind"]
 
-ORDER = "order"
-"""The ``target`` of an adjustment that applies to the order as a whole."""
 SHIPPING = "shipping"
 """The ``target`` of an adjustment that applies to shipping."""
 
@@ -40,7 +38,7 @@ class Adjustment:
     """A signed change to an amount: negative for discounts, positive for charges.
 
     ``source`` names the producer in stable words (``"manual:line-discount"``,
-    ``"tax:Sales tax"``); ``target`` is a line id, ``"order"`` or ``"shipping"``; ``reason``
+    ``"tax:Sales tax"``); ``target`` is a line id or ``"shipping"``; ``reason``
     says how the amount was computed, including any rounding, without locale formatting.
     """
 
