@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 from draftorders.money import Money
 
-__all__ = ["SHIPPING", "Adjustment", "AdjustmentKind"]
+__all__ = ["SHIPPING", "Adjustment", "AdjustmentKind", "Rejection", "Why", "render"]
 
 SHIPPING = "shipping"
 """The ``target`` of an adjustment that applies to shipping."""
@@ -47,3 +49,27 @@ class Adjustment:
     target: str
     amount: Money
     reason: str
+
+
+Why = tuple[Any, ...]
+"""A reason not yet rendered: a function that writes it, then the values it writes about."""
+
+
+def render(why: Why) -> str:
+    """The words of a recorded reason."""
+    function: Callable[..., str] = why[0]
+    return function(*why[1:])
+
+
+@attrs.frozen
+class Rejection:
+    """Something considered and not applied (a promotion, a rule, a code), and why not.
+
+    ``shortfall`` says how much more would make it apply, when that is a number
+    ("spend 12.34 more"); ``source`` names it as adjustments do (``"promotion:SPRING10"``).
+    """
+
+    source: str
+    title: str
+    reason: str
+    shortfall: Money | None = None

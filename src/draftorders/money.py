@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
+import attrs
 from babel.numbers import get_currency_precision, list_currencies
 from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
 
@@ -16,6 +17,7 @@ from draftorders.errors import CurrencyMismatch, FloatAmountError, InvalidAmount
 
 __all__ = [
     "Money",
+    "Scale",
     "currency",
     "minor_units",
     "quantum",
@@ -102,3 +104,34 @@ def to_money(value: object, currency_code: str, field: str) -> Money:
             f"({minor_units(currency_code)}); round it first",
         )
     return Money(exact, currency(currency_code))
+
+
+@attrs.frozen
+class Scale:
+    """A currency and its minor unit: turns integer minor units into Decimal and Money."""
+
+    currency: Currency
+    places: int
+    quantum: Decimal
+
+    @staticmethod
+    @cache
+    def of(currency_code: str) -> Scale:
+        """The scale of an ISO currency code (USD: 2 places, quantum 0.01); made once per code."""
+        return Scale(currency(currency_code), minor_units(currency_code), quantum(currency_code))
+
+    def decimal(self, units: int) -> Decimal:
+        """``units`` minor units as an exact Decimal amount (``3897 -> Decimal("38.97")``)."""
+        return Decimal(units) * self.quantum
+
+    def exact(self, numerator: int, denominator: int) -> Decimal:
+        """An unrounded quotient of minor units as a Decimal amount, for explanations."""
+        return (Decimal(numerator) / Decimal(denominator)).scaleb(-self.places)
+
+    def money(self, units: int) -> Money:
+        """``units`` minor units as Money."""
+        return Money(Decimal(units) * self.quantum, self.currency)
+
+    def units(self, amount: Decimal) -> int:
+        """An amount already at the minor unit, as an integer number of minor units."""
+        return int(amount.scaleb(self.places))

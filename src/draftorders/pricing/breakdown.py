@@ -8,57 +8,16 @@ pricing hot path arithmetic while every amount stays explainable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from functools import cache
-from typing import Any
-
 import attrs
-from moneyed import Currency
 
 from draftorders.errors import UnknownLine
-from draftorders.explain import Adjustment, AdjustmentKind
+from draftorders.explain import Adjustment, AdjustmentKind, Why, render
 from draftorders.line_item import LineItem
-from draftorders.money import Money, currency, minor_units, quantum
+from draftorders.money import Money, Scale
 from draftorders.pricing import report
 from draftorders.tax import TaxRate
 
-__all__ = ["PricedLine", "PricedOrder", "PricedShipping", "Scale", "TaxCharge"]
-
-Why = tuple[Any, ...]
-"""A reason not yet rendered: a function that writes it, then the values it writes about."""
-
-
-@attrs.frozen
-class Scale:
-    """A currency and its minor unit: turns integer minor units into Decimal and Money."""
-
-    currency: Currency
-    places: int
-    quantum: Decimal
-
-    @staticmethod
-    @cache
-    def of(currency_code: str) -> Scale:
-        """The scale of an ISO currency code (USD: 2 places, quantum 0.01); made once per code."""
-        return Scale(currency(currency_code), minor_units(currency_code), quantum(currency_code))
-
-    def decimal(self, units: int) -> Decimal:
-        """``units`` minor units as an exact Decimal amount (``3897 -> Decimal("38.97")``)."""
-        return Decimal(units) * self.quantum
-
-    def exact(self, numerator: int, denominator: int) -> Decimal:
-        """An unrounded quotient of minor units as a Decimal amount, for explanations."""
-        return (Decimal(numerator) / Decimal(denominator)).scaleb(-self.places)
-
-    def money(self, units: int) -> Money:
-        """``units`` minor units as Money."""
-        return Money(Decimal(units) * self.quantum, self.currency)
-
-    def units(self, amount: Decimal) -> int:
-        """An amount already at the minor unit, as an integer number of minor units."""
-        return int(amount.scaleb(self.places))
-
+__all__ = ["PricedLine", "PricedOrder", "PricedShipping", "TaxCharge"]
 
 Charge = tuple[AdjustmentKind, str, int, Why]
 """A recorded adjustment of a line: (kind, source, signed amount in minor units, reason)."""
@@ -107,12 +66,6 @@ class LineRow:
 
     def __hash__(self) -> int:
         return hash(self._key())
-
-
-def render(why: Why) -> str:
-    """The words of a recorded reason."""
-    function: Callable[..., str] = why[0]
-    return function(*why[1:])
 
 
 @attrs.frozen

@@ -26,17 +26,15 @@ from fractions import Fraction
 from functools import lru_cache
 
 from draftorders.discounts import DiscountKind, ManualDiscount
-from draftorders.explain import SHIPPING, AdjustmentKind
+from draftorders.explain import SHIPPING, AdjustmentKind, Why, render
+from draftorders.money import Scale
 from draftorders.order import DraftOrder
 from draftorders.pricing.breakdown import (
     LineRow,
     PricedLine,
     PricedOrder,
     PricedShipping,
-    Scale,
     TaxRecord,
-    Why,
-    render,
     tax_charges,
 )
 from draftorders.pricing.context import PricingContext
