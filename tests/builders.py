@@ -81,5 +81,25 @@ EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
     "set_line_discount": lambda o: o.set_line_discount("L1", ManualDiscount.fixed(money("1.00"))),
     "set_discount_percentage": lambda o: o.set_discount_percentage("L1", "10"),
     "remove_line": lambda o: o.remove_line("L1"),
+    "set_pricing_rule": lambda o: o.set_pricing_rule("L1", "volume"),
+    "set_line_points": lambda o: o.set_line_points("L1", 7),
+    "add_code": lambda o: o.add_code("spring10"),
+    "remove_code": lambda o: o.remove_code("welcome"),
+    "add_credit": lambda o: o.add_credit("Goodwill", "5.00"),
+    "add_debit": lambda o: o.add_debit("Handling", "2.50"),
+    "remove_charge": lambda o: o.remove_charge("D1"),
+    "redeem_points": lambda o: o.redeem_points(100),
 }
-"""Every public edit of DraftOrder, each with arguments a draft accepts."""
+"""Every public edit of DraftOrder, each with arguments that a draft made by
+:func:`editable_order` accepts."""
+
+
+def editable_order() -> DraftOrder:
+    """A draft every edit in :data:`EDITS` applies to: shipping, a line L1, a code, a debit D1."""
+    return (
+        shipped_order()
+        .add_product(catalog(), "MUG", 2)
+        .set_shipping("Ground", "5.00")
+        .add_code("welcome")
+        .add_debit("Handling", "2.50")
+    )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from builders import EDITS, catalog, empty_order, flat_tax, money, shipped_order
+from builders import EDITS, catalog, editable_order, empty_order, flat_tax, money
 from draftorders import (
     Action,
     DraftOrder,
@@ -38,8 +38,8 @@ NOT_EDITS = {"new", "line", "duplicate"}
 
 
 def ready_order() -> DraftOrder:
-    """A draft with a line L1 (two mugs), a shipping address and a shipping line."""
-    return shipped_order().add_product(catalog(), "MUG", 2).set_shipping("Ground", "5.00")
+    """A draft every edit applies to: a line L1 (two mugs), shipping, a code and a debit."""
+    return editable_order()
 
 
 def sent_order() -> DraftOrder:
@@ -363,7 +363,7 @@ def test_sending_an_invoice_emits_invoice_sent_with_the_total() -> None:
     assert transition.events == (
         InvoiceSent(order_id=order.id, version=transition.order.version, total=priced.total),
     )
-    assert priced.total == money("33.12")  # 2 x 12.99 + 8.25% tax (2.14) + 5.00 shipping
+    assert priced.total == money("35.62")  # 2 x 12.99 + tax 2.14 + shipping 5.00 + handling 2.50
 
 
 def test_accepting_payment_emits_order_completed_with_the_total() -> None:

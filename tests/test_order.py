@@ -8,7 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from builders import EDITS, TODAY, catalog, empty_order, flat_tax, money, shipped_order
+from builders import (
+    EDITS,
+    TODAY,
+    catalog,
+    editable_order,
+    empty_order,
+    flat_tax,
+    money,
+    shipped_order,
+)
 from draftorders import (
     Address,
     Catalog,
@@ -100,7 +109,7 @@ def test_removing_every_line_does_not_restart_the_numbering() -> None:
 @pytest.mark.parametrize("name", sorted(EDITS))
 def test_each_edit_returns_a_new_order_one_version_up(name: str) -> None:
     # given
-    order = shipped_order().add_product(catalog(), "MUG", 2).set_shipping("Ground", "5.00")
+    order = editable_order()
     before = order.version
     # when
     edited = EDITS[name](order)

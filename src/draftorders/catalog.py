@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import attrs
 
-from draftorders.errors import UnknownSku, ValidationError
+from draftorders.errors import CurrencyMismatch, UnknownSku, ValidationError
 from draftorders.measures import Dimensions, Weight
 from draftorders.money import Money
 from draftorders.validate import check_type, money_amount, non_empty_text, text_set
@@ -25,6 +25,12 @@ class Product:
     tax_category: str = attrs.field(default="standard", validator=non_empty_text)
     taxable: bool = attrs.field(default=True, validator=check_type(bool))
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    collections: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    """Named groups of products (``"summer"``, ``"kitchen"``) that promotions can target."""
+    cost: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(money_amount)
+    )
+    """What the product costs the shop; cost-plus pricing rules need it."""
     requires_shipping: bool = attrs.field(default=True, validator=check_type(bool))
     track_inventory: bool = attrs.field(default=False, validator=check_type(bool))
     weight: Weight | None = attrs.field(
@@ -33,6 +39,10 @@ class Product:
     dimensions: Dimensions | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_type(Dimensions))
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.cost is not None and self.cost.currency != self.price.currency:
+            raise CurrencyMismatch("cost", self.currency_code, self.cost.currency.code)
 
     @property
     def currency_code(self) -> str:

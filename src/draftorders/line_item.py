@@ -13,6 +13,7 @@ from draftorders.measures import Weight
 from draftorders.money import Money
 from draftorders.validate import (
     check_type,
+    loyalty_points,
     money_amount,
     non_empty_text,
     positive_quantity,
@@ -56,7 +57,16 @@ class LineItem:
     tax_category: str = attrs.field(default="standard", validator=non_empty_text)
     requires_shipping: bool = attrs.field(default=True, validator=check_type(bool))
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    collections: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     weight: Weight | None = None
+    cost: Money | None = None
+    """The product's cost when the line was added (cost-plus rules use it)."""
+    pricing_rule: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_empty_text)
+    )
+    """Id of the product pricing rule chosen for this line; None lets pricing pick."""
+    points: int | None = attrs.field(default=None, validator=loyalty_points)
+    """Loyalty points the line earns, set by hand; None lets the points program decide."""
 
     def __attrs_post_init__(self) -> None:
         code = self.currency_code
@@ -93,7 +103,9 @@ class LineItem:
             tax_category=product.tax_category,
             requires_shipping=product.requires_shipping,
             tags=product.tags,
+            collections=product.collections,
             weight=product.weight,
+            cost=product.cost,
         )
 
     @property

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from draftorders.catalog import Catalog
+from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.customers import Address, Customer
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
@@ -27,9 +28,9 @@ from draftorders.ids import check_order_id, line_id
 from draftorders.line_item import LineItem, LineKind
 from draftorders.money import Money, currency, to_money
 from draftorders.order_details import OrderDetails
-from draftorders.validate import check_type, money_amount, non_empty_text
+from draftorders.validate import check_type, loyalty_points, money_amount, non_empty_text
 
-__all__ = ["DraftOrder", "ShippingLine", "Status"]
+__all__ = ["DraftOrder", "ShippingLine", "Status", "normal_code"]
 
 
 class Status(enum.Enum):
@@ -55,6 +56,24 @@ def _details(value: object) -> OrderDetails | None:
     if value is None or isinstance(value, OrderDetails):
         return value
     raise ValidationError("details", f"expected OrderDetails or None, got {value!r}")
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError("coupon_codes", f"expected a sequence of codes, got {value!r}")
+    codes: list[str] = []
+    for code in value:
+        normal = normal_code(code)
+        if normal not in codes:
+            codes.append(normal)
+    return tuple(codes)
+
+
+def normal_code(code: object) -> str:
+    """A coupon code as compared: stripped and upper-cased (codes are case-insensitive)."""
+    if not isinstance(code, str) or not code.strip() or any(c.isspace() for c in code.strip()):
+        raise ValidationError("code", f"{code!r} is not a coupon code (letters, digits, no blanks)")
+    return code.strip().upper()
 
 
 def _optional(kind: type) -> Any:
@@ -88,6 +107,12 @@ class DraftOrder:
     taxes_enabled: bool = attrs.field(default=True, validator=check_type(bool))
     lines_added: int = 0
     """How many lines were ever added; the next line id is ``L<lines_added + 1>``."""
+    coupon_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    """Coupon codes entered for the order, upper-cased, each once, in the order entered."""
+    charges: tuple[OrderCharge, ...] = ()
+    """Order-level credits and debits."""
+    points_redeemed: int = attrs.field(default=0, validator=loyalty_points)
+    """Loyalty points the customer spends on this order, as a credit."""
 
     @currency.validator
     def _check_currency(self, _: attrs.Attribute[str], value: str) -> None:
@@ -101,6 +126,7 @@ class DraftOrder:
         if self.order_discount is not None:
             _check_order_discount(self.order_discount, self.currency)
         _check_lines(self.lines, self.currency)
+        _check_charges(self.charges, self.currency)
 
     @classmethod
     def new(
@@ -233,6 +259,65 @@ class DraftOrder:
         kept = tuple(item for item in self.lines if item.id != line_id)
         return self._edit("remove line", lines=kept)
 
+    def set_pricing_rule(self, line_id: str, rule_id: str | None) -> DraftOrder:
+        """Price a line by one of its product's pricing rules, or let pricing choose (None)."""
+        return self._edit_line(line_id, "set pricing rule", pricing_rule=rule_id)
+
+    def set_line_points(self, line_id: str, points: int | None) -> DraftOrder:
+        """Set the loyalty points a line earns by hand, or go back to the program's (None)."""
+        return self._edit_line(line_id, "set line points", points=points)
+
+    # -- codes, credits, debits and points -------------------------------------------------------
+
+    def add_code(self, code: str) -> DraftOrder:
+        """Enter a coupon code (case-insensitive; entering it twice keeps it once)."""
+        self._require_draft("add code")
+        return self._edit("add code", coupon_codes=(*self.coupon_codes, normal_code(code)))
+
+    def remove_code(self, code: str) -> DraftOrder:
+        """Remove a coupon code; a code the order does not have raises ValidationError."""
+        self._require_draft("remove code")
+        normal = normal_code(code)
+        if normal not in self.coupon_codes:
+            raise ValidationError("code", f"the order has no code {normal!r}")
+        kept = tuple(c for c in self.coupon_codes if c != normal)
+        return self._edit("remove code", coupon_codes=kept)
+
+    def add_credit(
+        self,
+        title: str,
+        amount: Money | object,
+        *,
+        taxable: bool = False,
+        charge_id: str | None = None,
+    ) -> DraftOrder:
+        """Add a credit (goodwill, store credit); non-taxable unless ``taxable=True``."""
+        return self._add_charge(ChargeKind.CREDIT, title, amount, taxable, charge_id)
+
+    def add_debit(
+        self,
+        title: str,
+        amount: Money | object,
+        *,
+        taxable: bool = False,
+        tax_category: str = "standard",
+        charge_id: str | None = None,
+    ) -> DraftOrder:
+        """Add a debit (handling fee, surcharge); non-taxable unless ``taxable=True``."""
+        return self._add_charge(ChargeKind.DEBIT, title, amount, taxable, charge_id, tax_category)
+
+    def remove_charge(self, charge_id: str) -> DraftOrder:
+        """Remove a credit or debit by id."""
+        self._require_draft("remove charge")
+        if charge_id not in {charge.id for charge in self.charges}:
+            raise ValidationError("charge_id", f"the order has no credit or debit {charge_id!r}")
+        kept = tuple(charge for charge in self.charges if charge.id != charge_id)
+        return self._edit("remove charge", charges=kept)
+
+    def redeem_points(self, points: int) -> DraftOrder:
+        """Spend ``points`` loyalty points on this order (0 to stop); valued by the context."""
+        return self._edit("redeem points", points_redeemed=points)
+
     def duplicate(self, order_id: str, order_date: dt.date) -> DraftOrder:
         """A new draft with the same contents under a new id, e.g. to re-create a wrong order."""
         return attrs.evolve(
@@ -254,6 +339,35 @@ class DraftOrder:
         )
         return attrs.evolve(self, version=self.version + 1, lines=lines)
 
+    def _add_charge(
+        self,
+        kind: ChargeKind,
+        title: str,
+        amount: Money | object,
+        taxable: bool,
+        charge_id: str | None,
+        tax_category: str = "standard",
+    ) -> DraftOrder:
+        self._require_draft(f"add {kind.value}")
+        taken = {charge.id for charge in self.charges}
+        if charge_id is None:
+            charge_id = next(
+                f"{kind.value[0].upper()}{n}"
+                for n in range(1, len(taken) + 2)
+                if f"{kind.value[0].upper()}{n}" not in taken
+            )
+        elif charge_id in taken:
+            raise ValidationError("charge_id", f"the order already has a charge {charge_id!r}")
+        charge = OrderCharge(
+            id=charge_id,
+            kind=kind,
+            title=title,
+            amount=to_money(amount, self.currency, "amount"),
+            taxable=taxable,
+            tax_category=tax_category,
+        )
+        return self._edit(f"add {kind.value}", charges=(*self.charges, charge))
+
     def _require_draft(self, edit: str) -> None:
         if self.is_locked:
             raise OrderLocked(self.id, self.status.value, edit)
@@ -271,6 +385,16 @@ def _check_lines(lines: tuple[LineItem, ...], code: str) -> None:
         if item.id in seen:
             raise ValidationError("lines", f"two lines have the id {item.id!r}")
         seen.add(item.id)
+
+
+def _check_charges(charges: tuple[OrderCharge, ...], code: str) -> None:
+    if not isinstance(charges, tuple) or not all(isinstance(c, OrderCharge) for c in charges):
+        raise ValidationError("charges", f"expected a tuple of OrderCharge, got {charges!r}")
+    for charge in charges:
+        if charge.amount.currency.code != code:
+            raise CurrencyMismatch(f"charges[{charge.id}]", code, charge.amount.currency.code)
+    if len({charge.id for charge in charges}) != len(charges):
+        raise ValidationError("charges", "two credits or debits have the same id")
 
 
 def _check_order_discount(discount: ManualDiscount, code: str) -> None:

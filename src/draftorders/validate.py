@@ -21,8 +21,10 @@ from draftorders.errors import (
 from draftorders.money import Money, to_decimal, to_money
 
 __all__ = [
+    "check_money",
     "check_type",
     "exact_decimal",
+    "loyalty_points",
     "money_amount",
     "non_empty_text",
     "optional_text",
@@ -56,13 +58,18 @@ def non_empty_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def money_amount(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A validator: a non-negative :class:`Money`, at most to its currency's minor unit."""
+    check_money(value, attribute.name)
+
+
+def check_money(value: object, field: str) -> Money:
+    """``value`` if it is a non-negative :class:`Money` at most to its minor unit."""
     if isinstance(value, float):
-        raise FloatAmountError(attribute.name, value)
+        raise FloatAmountError(field, value)
     if not isinstance(value, Money):
         raise ValidationError(
-            attribute.name, f"expected Money, e.g. Money(Decimal('9.99'), 'USD'), got {value!r}"
+            field, f"expected Money, e.g. Money(Decimal('9.99'), 'USD'), got {value!r}"
         )
-    to_money(value, value.currency.code, attribute.name)
+    return to_money(value, value.currency.code, field)
 
 
 def positive_quantity(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -73,6 +80,14 @@ def positive_quantity(_: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         raise InvalidQuantity(attribute.name, f"expected a whole number, got {value!r}")
     if value < 1:
         raise InvalidQuantity(attribute.name, f"{value} is not a positive quantity; use 1 or more")
+
+
+def loyalty_points(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: loyalty points, a whole number >= 0 (None passes)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidQuantity(attribute.name, f"points must be a whole number >= 0, got {value!r}")
 
 
 def positive(_: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import attrs
 
+from draftorders.charges import ChargeKind
 from draftorders.errors import UnknownLine
-from draftorders.explain import Adjustment, AdjustmentKind, Why, render
+from draftorders.explain import Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
 from draftorders.pricing import report
 from draftorders.tax import TaxRate
 
-__all__ = ["PricedLine", "PricedOrder", "PricedShipping", "TaxCharge"]
+__all__ = ["PricedCharge", "PricedLine", "PricedOrder", "PricedShipping", "TaxCharge"]
 
 Charge = tuple[AdjustmentKind, str, int, Why]
 """A recorded adjustment of a line: (kind, source, signed amount in minor units, reason)."""
@@ -33,26 +34,36 @@ class LineRow:
     :class:`PricedLine` only reads it. Compared and hashed by value.
     """
 
-    __slots__ = ("base", "charges", "discount", "item", "net", "tax", "taxes")
+    __slots__ = (
+        "base",
+        "charges",
+        "discount",
+        "item",
+        "net",
+        "points",
+        "rule",
+        "tax",
+        "taxes",
+        "unit",
+        "unit_why",
+    )
 
-    def __init__(self, item: LineItem, base: int) -> None:
+    def __init__(self, item: LineItem, unit: int, unit_why: Why, rule: str | None) -> None:
         self.item = item
-        self.base = self.net = base
-        self.discount = self.tax = 0
+        self.unit = unit
+        self.unit_why = unit_why
+        self.rule = rule
+        self.base = self.net = unit * item.quantity
+        self.discount = self.tax = self.points = 0
         self.charges: list[Charge] = []
         self.taxes: tuple[TaxRecord, ...] = ()
-
-    @property
-    def unit_reason(self) -> str:
-        """Where the unit price came from, in stable words."""
-        item = self.item
-        if item.unit_price_override is None:
-            return "list price"
-        return f"set by hand (list price {item.list_price.amount})"
 
     def _key(self) -> tuple[object, ...]:
         return (
             self.item,
+            self.unit,
+            self.rule,
+            self.points,
             self.base,
             self.discount,
             self.net,
@@ -120,13 +131,23 @@ class PricedLine:
 
     @property
     def unit_price(self) -> Money:
-        """The unit price pricing started from."""
-        return self._row.item.unit_price
+        """The unit price the line was priced at (list, manual, rule or price list)."""
+        return self._scale.money(self._row.unit)
 
     @property
     def unit_price_reason(self) -> str:
-        """Where the unit price came from ("list price", "set by hand ...")."""
-        return self._row.unit_reason
+        """Where the unit price came from ("list price", "set by hand ...", "rule ...")."""
+        return render(self._row.unit_why)
+
+    @property
+    def pricing_rule(self) -> str | None:
+        """Id of the pricing rule or price list that set the unit price, if one did."""
+        return self._row.rule
+
+    @property
+    def points(self) -> int:
+        """Loyalty points the line earns."""
+        return self._row.points
 
     @property
     def base(self) -> Money:
@@ -179,12 +200,37 @@ class PricedLine:
 
 @attrs.frozen
 class PricedShipping:
-    """The shipping charge and any tax on it."""
+    """The shipping charge: its price, discounts (free-shipping promotions), and tax.
+
+    ``amount = price - discount`` is what is charged and taxed.
+    """
 
     title: str
+    price: Money
+    adjustments: tuple[Adjustment, ...]
+    discount: Money
     amount: Money
     taxes: tuple[TaxCharge, ...]
     tax: Money
+
+
+@attrs.frozen
+class PricedCharge:
+    """An order-level credit or debit as charged.
+
+    A taxable credit is split over the lines (see their adjustments) and lowers the tax; a
+    taxable debit carries its own ``taxes``. ``amount`` may be less than asked when a credit
+    was capped at what was left to pay; ``reason`` says so.
+    """
+
+    id: str
+    kind: ChargeKind
+    title: str
+    taxable: bool
+    amount: Money
+    taxes: tuple[TaxCharge, ...]
+    tax: Money
+    reason: str
 
 
 @attrs.frozen
@@ -192,9 +238,12 @@ class PricedOrder:
     """An order priced at one version: totals, lines, shipping and the explanation trail.
 
     ``subtotal`` is before discounts; ``net_subtotal = subtotal - discount_total``;
-    ``total = net_subtotal + shipping_total + tax_total`` (without ``tax_total`` when prices
-    include tax). ``notes`` record decisions that are not amounts (taxes off, how a discount
-    was split).
+    ``total = net_subtotal + shipping_total + debit_total - credit_total + tax_total``
+    (without ``tax_total`` when prices include tax). ``credit_total`` holds the credits
+    taken after tax (non-taxable credits and redeemed points); taxable credits are line
+    adjustments, inside ``discount_total``. ``applied_promotions`` lists the promotions that
+    gave something; ``rejections`` every promotion, rule or code considered and not applied,
+    with why. ``notes`` record decisions that are not amounts.
     """
 
     order_id: str
@@ -207,8 +256,15 @@ class PricedOrder:
     discount_total: Money
     net_subtotal: Money
     shipping_total: Money
+    debit_total: Money
+    credit_total: Money
     tax_total: Money
     total: Money
+    charges: tuple[PricedCharge, ...]
+    points_earned: int
+    points_redeemed: int
+    applied_promotions: tuple[str, ...]
+    rejections: tuple[Rejection, ...]
     notes: tuple[str, ...]
 
     def line(self, line_id: str) -> PricedLine:

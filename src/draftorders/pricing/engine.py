@@ -3,19 +3,22 @@
 The pipeline computes in integer minor units of the order's currency (cents, yen, fils), so
 its arithmetic is exact and fast; every rounding is a call of the context's
 :meth:`~draftorders.rounding.RoundingPolicy.divide`. The stages, each rounding at most once
-at its named rounding point:
+per amount, at its named rounding point:
 
-1. **base**: unit price (manual override, else list price) x quantity. Exact.
-2. **line adjustments**: the manual line discount. Rounding point: a percentage discount is
-   rounded once per line.
-3. **order adjustments**: the order-wide discount, computed on the lines' net amounts and
-   split over them by largest remainder. Rounding point: a percentage order discount is
-   rounded once on the order; the split is exact.
-4. **shipping**: the shipping line's price. Exact.
-5. **tax**: each rate on each taxable line's net (or extracted from the gross when prices
-   include tax), and on shipping where the calculator says so. Rounding point: per line
-   (and for shipping) per rate.
-6. **totals**: sums of already-rounded parts. Exact.
+1. **base**: the unit price: typed in by hand, else the line's chosen pricing rule, else the
+   customer group's price list, else the product's automatic rule, else the list price.
+   Rounding point: a rule's unit price, once per unit. Base = unit price x quantity.
+2. **line adjustments**: the manual line discount. Rounding point: a percentage, per line.
+3. **promotions**: product promotions on lines, then order promotions on what is left (split
+   over lines by largest remainder), then shipping promotions. Rounding point: each
+   percentage, once per line (product) or per order (order).
+4. **order adjustments**: the manual order discount, then taxable credits, both split over the
+   lines by largest remainder. Rounding point: a percentage order discount, once.
+5. **tax**: each rate on each taxable line's net, on shipping, and on taxable debits (or
+   extracted from gross amounts when prices include tax). Rounding point: per line, per rate.
+6. **totals**: sums of rounded parts; non-taxable debits added, non-taxable credits and
+   redeemed points taken off after tax (capped at what is due). Loyalty points earned on the
+   final nets, rounded down.
 
 Money objects and reason texts are made only when the breakdown is read.
 """
@@ -25,12 +28,15 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
+from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.discounts import DiscountKind, ManualDiscount
-from draftorders.explain import SHIPPING, AdjustmentKind, Why, render
+from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
+from draftorders.pricing import reasons
 from draftorders.pricing.breakdown import (
     LineRow,
+    PricedCharge,
     PricedLine,
     PricedOrder,
     PricedShipping,
@@ -38,69 +44,18 @@ from draftorders.pricing.breakdown import (
     tax_charges,
 )
 from draftorders.pricing.context import PricingContext
+from draftorders.pricing.rules import PriceList, PricingRule
+from draftorders.promotions import Situation, plan_promotions
 from draftorders.rounding import allocate_units
 from draftorders.tax import TaxRate
 
 __all__ = ["price"]
 
-_SHOWN = 8
-"""Significant digits shown of an exact, unrounded value in an explanation."""
-_LINE_DISCOUNT = "manual:line-discount"
-_ORDER_DISCOUNT = "manual:order-discount"
 _MANUAL = AdjustmentKind.MANUAL
+_LIST_PRICE: Why = (reasons.list_price,)
 
 RateFactors = tuple[tuple[TaxRate, int, int], ...]
 """Each rate with the exact fraction ``numerator / denominator`` of the amount it takes."""
-
-
-# -- reasons, rendered only when an explanation is read -----------------------------------------
-
-
-def _rounded(scale: Scale, numerator: int, denominator: int, result: int, mode: str) -> str:
-    if numerator == result * denominator:
-        return ""
-    return f", rounded {mode} from {scale.exact(numerator, denominator):.{_SHOWN}g}"
-
-
-def _why_percent(scale: Scale, discount: ManualDiscount, base: int, amount: int, mode: str) -> str:
-    numerator, denominator = discount.ratio
-    exactly = _rounded(scale, base * numerator, denominator, amount, mode)
-    return f"{discount.label}: {discount.percentage}% of {scale.decimal(base)}{exactly}"
-
-
-def _why_fixed(discount: ManualDiscount) -> str:
-    return discount.label
-
-
-def _why_capped(scale: Scale, why: Why, base: int) -> str:
-    return f"{render(why)}, capped at {scale.decimal(base)} so the amount stays >= 0"
-
-
-def _why_share(scale: Scale, amount: int, net: int, subtotal: int, share: int) -> str:
-    exact = scale.exact(amount * net, subtotal)
-    return (
-        f"{scale.decimal(amount)} x {scale.decimal(net)} / {scale.decimal(subtotal)} = "
-        f"{exact:.{_SHOWN}g}, {scale.decimal(share)} by largest remainder"
-    )
-
-
-def _why_tax(
-    scale: Scale,
-    rate: TaxRate,
-    inclusive: bool,
-    amount: int,
-    numerator: int,
-    denominator: int,
-    tax: int,
-    mode: str,
-) -> str:
-    compound = " (compound)" if rate.compound else ""
-    basis = "included in" if inclusive else "of"
-    exactly = _rounded(scale, amount * numerator, denominator, tax, mode)
-    return f"{rate.name} {rate.percentage}%{compound} {basis} {scale.decimal(amount)}{exactly}"
-
-
-# -- the pipeline -------------------------------------------------------------------------------
 
 
 class _Run:
@@ -109,29 +64,76 @@ class _Run:
     def __init__(self, order: DraftOrder, context: PricingContext) -> None:
         self.order = order
         self.context = context
-        self.scale = scale = Scale.of(order.currency)
+        self.scale = Scale.of(order.currency)
         self.divide = context.rounding.divide
         self.mode = context.rounding.label
         self.inclusive = context.prices_include_tax
-        self.lines = [
-            LineRow(item, scale.units(item.unit_price.amount) * item.quantity)
-            for item in order.lines
-        ]
+        self.rows: list[LineRow] = []
         shipping = order.shipping
-        self.shipping = scale.units(shipping.price.amount) if shipping is not None else 0
+        self.shipping = self.scale.units(shipping.price.amount) if shipping is not None else 0
+        self.shipping_charged = self.shipping
+        self.shipping_adjustments: list[tuple[str, int, Why]] = []
         self.shipping_taxes: tuple[TaxRecord, ...] = ()
+        self.debit_taxes: dict[str, tuple[TaxRecord, ...]] = {}
+        self.applied: tuple[str, ...] = ()
+        self.rejections: list[Rejection] = []
         self.notes: list[str] = []
+
+    # -- stage 1: base -------------------------------------------------------------------------
+
+    def base(self) -> None:
+        scale, divide = self.scale, self.divide
+        rules = self.context.rules
+        customer = self.order.customer
+        price_list = rules.price_lists.get(customer.group) if customer and customer.group else None
+        for item in self.order.lines:
+            if item.unit_price_override is not None:
+                unit = scale.units(item.unit_price_override.amount)
+                self.rows.append(LineRow(item, unit, (reasons.manual_price, item), None))
+                continue
+            product_rules = rules.rules_for(item.sku)
+            if not product_rules and price_list is None:
+                self.rows.append(
+                    LineRow(item, scale.units(item.list_price.amount), _LIST_PRICE, None)
+                )
+                continue
+            chosen = [r for r in product_rules if r.id == item.pricing_rule]
+            if item.pricing_rule is not None and not chosen:
+                self.reject(
+                    f"rule:{item.pricing_rule}",
+                    item.pricing_rule,
+                    f"line {item.id}: {item.sku} has no pricing rule {item.pricing_rule!r}",
+                )
+            options: list[PricingRule | PriceList] = [
+                *chosen,
+                *([price_list] if price_list else []),
+                *(r for r in product_rules if r.automatic),
+            ]
+            for rule in options:
+                priced = rule.price_line(item, scale, divide)
+                if isinstance(priced, str):
+                    self.reject(f"rule:{rule.id}", rule.id, f"line {item.id}: {priced}")
+                    continue
+                row = LineRow(item, priced[1], priced[2], rule.id)
+                row.base = row.net = priced[0]
+                self.rows.append(row)
+                break
+            else:
+                self.rows.append(
+                    LineRow(item, scale.units(item.list_price.amount), _LIST_PRICE, None)
+                )
+
+    def reject(self, source: str, title: str, reason: str) -> None:
+        self.rejections.append(Rejection(source, title, reason))
 
     # -- stage 2: line adjustments ---------------------------------------------------------------
 
     def line_adjustments(self) -> None:
-        for line in self.lines:
-            discount = line.item.discount
+        for row in self.rows:
+            discount = row.item.discount
             if discount is not None:
-                amount, why = self.discount_amount(discount, line.base, line.item.quantity)
-                line.net -= amount
-                line.discount += amount
-                line.charges.append((_MANUAL, _LINE_DISCOUNT, -amount, why))
+                amount, why = self.discount_amount(discount, row.net, row.item.quantity)
+                take(row, _MANUAL, "manual:line-discount", amount, why)
 
     def discount_amount(
         self, discount: ManualDiscount, base: int, quantity: int
@@ -141,42 +143,87 @@ class _Run:
         if discount.kind is DiscountKind.PERCENTAGE:
             numerator, denominator = discount.ratio
             amount = self.divide(base * numerator, denominator)
-            why = (_why_percent, self.scale, discount, base, amount, self.mode)
+            why = (reasons.percent_discount, self.scale, discount, base, amount, self.mode)
         else:
             assert discount.amount is not None
             amount = self.scale.units(discount.amount.amount)
             if discount.kind is DiscountKind.AMOUNT_PER_UNIT:
                 amount *= quantity
-            why = (_why_fixed, discount)
+            why = (reasons.fixed_discount, discount)
         if amount > base:
-            return base, (_why_capped, self.scale, why, base)
+            return base, (reasons.capped, self.scale, why, base)
         return amount, why
 
-    # -- stage 3: order adjustments --------------------------------------------------------------
+    # -- stage 3: promotions ---------------------------------------------------------------------
+
+    def promotions(self) -> None:
+        context, order, rows = self.context, self.order, self.rows
+        situation = Situation(
+            today=context.today or order.order_date,
+            customer=order.customer,
+            codes=order.coupon_codes,
+            usage=context.usage,
+            scale=self.scale,
+            divide=self.divide,
+        )
+        plan = plan_promotions(
+            context.promotions,
+            [row.item for row in rows],
+            [row.unit for row in rows],
+            [row.net for row in rows],
+            self.shipping,
+            situation,
+        )
+        for index, promotion, amount, why in plan.line_discounts:
+            take(rows[index], AdjustmentKind.PROMOTION, promotion.source, amount, why)
+        if plan.shipping_discount is not None:
+            promotion, amount, why = plan.shipping_discount
+            self.shipping_charged -= amount
+            self.shipping_adjustments.append((promotion.source, amount, why))
+        self.applied = tuple(promotion.id for promotion in plan.applied)
+        self.rejections.extend(plan.rejections)
+
+    # -- stage 4: order adjustments --------------------------------------------------------------
 
     def order_adjustments(self) -> None:
         discount = self.order.order_discount
-        if discount is None:
-            return
-        eligible = [line for line in self.lines if line.net > 0]
-        if not eligible:
-            self.notes.append(f"order discount {discount.label} not applied: nothing to discount")
-            return
-        weights = [line.net for line in eligible]
+        if discount is not None:
+            eligible = [row for row in self.rows if row.net > 0]
+            if not eligible:
+                self.notes.append(f"order discount {discount.label} not applied: nothing left")
+            else:
+                subtotal = sum(row.net for row in eligible)
+                amount, why = self.discount_amount(discount, subtotal, 1)
+                self.notes.append(
+                    f"order discount {self.scale.decimal(amount)} ({render(why)}) split over "
+                    f"{len(eligible)} line(s) in proportion to their net amounts, largest remainder"
+                )
+                self.split(eligible, amount, _MANUAL, "manual:order-discount", "")
+        for charge in self.order.charges:
+            if charge.kind is ChargeKind.CREDIT and charge.taxable:
+                eligible = [row for row in self.rows if row.net > 0]
+                available = sum(row.net for row in eligible)
+                amount = min(self.scale.units(charge.amount.amount), available)
+                if amount:
+                    self.split(
+                        eligible,
+                        amount,
+                        AdjustmentKind.CREDIT,
+                        charge.source,
+                        f"share of taxable credit {charge.title}: ",
+                    )
+
+    def split(
+        self, rows: list[LineRow], amount: int, kind: AdjustmentKind, source: str, what: str
+    ) -> None:
+        """Take ``amount`` off ``rows`` in proportion to their nets, by largest remainder."""
+        weights = [row.net for row in rows]
         subtotal = sum(weights)
-        amount, why = self.discount_amount(discount, subtotal, 1)
-        shares = allocate_units(amount, weights, [line.item.id for line in eligible])
-        self.notes.append(
-            f"order discount {self.scale.decimal(amount)} ({render(why)}) split over "
-            f"{len(eligible)} line(s) in proportion to their net amounts, largest remainder"
-        )
-        scale = self.scale
-        for line, share in zip(eligible, shares, strict=True):
-            if share:
-                why = (_why_share, scale, amount, line.net, subtotal, share)
-                line.charges.append((_MANUAL, _ORDER_DISCOUNT, -share, why))
-                line.net -= share
-                line.discount += share
+        shares = allocate_units(amount, weights, [row.item.id for row in rows])
+        for row, weight, part in zip(rows, weights, shares, strict=True):
+            if part:
+                why = (reasons.share, self.scale, what, amount, weight, subtotal, part)
+                take(row, kind, source, part, why)
 
     # -- stage 5: tax ----------------------------------------------------------------------------
 
@@ -193,39 +240,39 @@ class _Run:
             return
         destination = self.order.shipping_address or self.order.billing_address
         by_category: dict[str, RateFactors] = {}
-        for line in self.lines:
-            item = line.item
-            if not item.taxable:
-                continue
-            factors = by_category.get(item.tax_category)
+
+        def factors_for(category: str) -> RateFactors:
+            factors = by_category.get(category)
             if factors is None:
-                rates = calculator.line_rates(item.tax_category, destination)
-                factors = by_category[item.tax_category] = _factors(rates, self.inclusive)
-            if factors:
-                line.taxes = taxes = self.tax_at(factors, line.net)
-                line.tax = taxes[0][2] if len(taxes) == 1 else sum(tax for _, _, tax, _ in taxes)
-        if self.shipping:
+                rates = calculator.line_rates(category, destination)
+                factors = by_category[category] = _factors(rates, self.inclusive)
+            return factors
+
+        for row in self.rows:
+            item = row.item
+            if item.taxable:
+                factors = factors_for(item.tax_category)
+                if factors:
+                    row.taxes = taxes = self.tax_at(factors, row.net)
+                    row.tax = taxes[0][2] if len(taxes) == 1 else sum(t[2] for t in taxes)
+        if self.shipping_charged:
             factors = _factors(calculator.shipping_rates(destination), self.inclusive)
             if factors:
-                self.shipping_taxes = self.tax_at(factors, self.shipping)
+                self.shipping_taxes = self.tax_at(factors, self.shipping_charged)
+        for charge in self.order.charges:
+            if charge.kind is ChargeKind.DEBIT and charge.taxable:
+                factors = factors_for(charge.tax_category)
+                if factors:
+                    amount = self.scale.units(charge.amount.amount)
+                    self.debit_taxes[charge.id] = self.tax_at(factors, amount)
 
     def tax_at(self, factors: RateFactors, amount: int) -> tuple[TaxRecord, ...]:
         """Tax per rate on ``amount`` (net), or included in it (gross); each rounded once."""
-        divide, inclusive = self.divide, self.inclusive
+        divide, inclusive, scale, mode = self.divide, self.inclusive, self.scale, self.mode
         records: list[TaxRecord] = []
         for rate, numerator, denominator in factors:
             tax = divide(amount * numerator, denominator)
-            why = (
-                _why_tax,
-                self.scale,
-                rate,
-                inclusive,
-                amount,
-                numerator,
-                denominator,
-                tax,
-                self.mode,
-            )
+            why = (reasons.tax, scale, rate, inclusive, amount, numerator, denominator, tax, mode)
             records.append((rate, amount, tax, why))
         if inclusive:
             base = amount - sum(tax for _, _, tax, _ in records)
@@ -235,27 +282,55 @@ class _Run:
     # -- stage 6: totals -------------------------------------------------------------------------
 
     def breakdown(self) -> PricedOrder:
-        scale = self.scale
-        inclusive = self.inclusive
+        scale, inclusive, money = self.scale, self.inclusive, self.scale.money
+        points = self.context.points
         priced = []
         subtotal = discount_total = net_subtotal = tax_total = 0
-        for line in self.lines:
-            subtotal += line.base
-            discount_total += line.discount
-            net_subtotal += line.net
-            tax_total += line.tax
-            priced.append(PricedLine(line, scale, inclusive))
+        for row in self.rows:
+            subtotal += row.base
+            discount_total += row.discount
+            net_subtotal += row.net
+            tax_total += row.tax
+            if row.item.points is not None:
+                row.points = row.item.points
+            elif points is not None:
+                row.points = points.earned(row.net, scale)
+            priced.append(PricedLine(row, scale, inclusive))
         shipping = None
         if self.order.shipping is not None:
             shipping_tax = sum(tax for _, _, tax, _ in self.shipping_taxes)
             tax_total += shipping_tax
             shipping = PricedShipping(
                 title=self.order.shipping.title,
-                amount=scale.money(self.shipping),
+                price=money(self.shipping),
+                adjustments=tuple(
+                    Adjustment(
+                        AdjustmentKind.PROMOTION, source, SHIPPING, money(-amount), render(why)
+                    )
+                    for source, amount, why in self.shipping_adjustments
+                ),
+                discount=money(self.shipping - self.shipping_charged),
+                amount=money(self.shipping_charged),
                 taxes=tax_charges(SHIPPING, self.shipping_taxes, scale),
-                tax=scale.money(shipping_tax),
+                tax=money(shipping_tax),
             )
-        total = net_subtotal + self.shipping + (0 if inclusive else tax_total)
+        debit_total = 0
+        charges = []
+        for charge in self.order.charges:
+            if charge.kind is ChargeKind.DEBIT:
+                priced_charge, tax = self.debit(charge)
+                debit_total += scale.units(charge.amount.amount)
+                tax_total += tax
+                charges.append(priced_charge)
+        due = net_subtotal + self.shipping_charged + debit_total + (0 if inclusive else tax_total)
+        credit_total = 0
+        for charge in self.order.charges:
+            if charge.kind is ChargeKind.CREDIT:
+                priced_charge, amount = self.credit(charge, due - credit_total)
+                credit_total += amount
+                charges.append(priced_charge)
+        redeemed = self.redeem(due - credit_total)
+        credit_total += redeemed
         return PricedOrder(
             order_id=self.order.id,
             version=self.order.version,
@@ -263,14 +338,80 @@ class _Run:
             prices_include_tax=inclusive,
             lines=tuple(priced),
             shipping=shipping,
-            subtotal=scale.money(subtotal),
-            discount_total=scale.money(discount_total),
-            net_subtotal=scale.money(net_subtotal),
-            shipping_total=scale.money(self.shipping),
-            tax_total=scale.money(tax_total),
-            total=scale.money(total),
+            subtotal=money(subtotal),
+            discount_total=money(discount_total),
+            net_subtotal=money(net_subtotal),
+            shipping_total=money(self.shipping_charged),
+            debit_total=money(debit_total),
+            credit_total=money(credit_total),
+            tax_total=money(tax_total),
+            total=money(due - credit_total),
+            charges=tuple(charges),
+            points_earned=sum(row.points for row in self.rows),
+            points_redeemed=self.order.points_redeemed if redeemed else 0,
+            applied_promotions=self.applied,
+            rejections=tuple(self.rejections),
             notes=tuple(self.notes),
         )
+
+    def debit(self, charge: OrderCharge) -> tuple[PricedCharge, int]:
+        records = self.debit_taxes.get(charge.id, ())
+        tax = sum(amount for _, _, amount, _ in records)
+        basis = "taxable" if charge.taxable else "not taxable"
+        priced = PricedCharge(
+            id=charge.id,
+            kind=charge.kind,
+            title=charge.title,
+            taxable=charge.taxable,
+            amount=charge.amount,
+            taxes=tax_charges(charge.source, records, self.scale),
+            tax=self.scale.money(tax),
+            reason=f"debit {charge.title}, {basis}",
+        )
+        return priced, tax
+
+    def credit(self, charge: OrderCharge, due: int) -> tuple[PricedCharge, int]:
+        """A credit as charged; a non-taxable one comes off after tax, capped at ``due``."""
+        money = self.scale.money
+        if charge.taxable:
+            reason = f"credit {charge.title}, taxable: split over the lines before tax"
+            priced = PricedCharge(
+                charge.id, charge.kind, charge.title, True, charge.amount, (), money(0), reason
+            )
+            return priced, 0
+        asked = self.scale.units(charge.amount.amount)
+        amount = min(asked, max(due, 0))
+        reason = f"credit {charge.title}, not taxable: taken off after tax"
+        if amount < asked:
+            reason += f", capped at {self.scale.decimal(amount)} left to pay"
+        priced = PricedCharge(
+            charge.id, charge.kind, charge.title, False, money(amount), (), money(0), reason
+        )
+        return priced, amount
+
+    def redeem(self, due: int) -> int:
+        """The credit for the order's redeemed points, capped at ``due`` (0 without a program)."""
+        points = self.order.points_redeemed
+        if not points:
+            return 0
+        program = self.context.points
+        if program is None:
+            self.reject("points", "points", f"{points} points not redeemed: no points program")
+            return 0
+        credit = program.credit(points, self.scale)
+        amount = min(credit, max(due, 0))
+        note = f"{points} points redeemed for {self.scale.decimal(amount)}"
+        if amount < credit:
+            note += f" (worth {self.scale.decimal(credit)}, capped at what was left to pay)"
+        self.notes.append(note)
+        return amount
+
+
+def take(row: LineRow, kind: AdjustmentKind, source: str, amount: int, why: Why) -> None:
+    """Record a discount of ``amount`` (positive) on a line and lower its net."""
+    row.net -= amount
+    row.discount += amount
+    row.charges.append((kind, source, -amount, why))
 
 
 @lru_cache(maxsize=1024)
@@ -301,10 +442,13 @@ def price(order: DraftOrder, context: PricingContext | None = None) -> PricedOrd
     """Price ``order`` under ``context``: a pure function, same input, same cents.
 
     Returns a :class:`PricedOrder` whose parts add up exactly to its totals, in which every
-    discount and tax says where it came from and how it was computed.
+    amount says where it came from and how it was computed, and every promotion or rule that
+    was considered and not applied says why not.
     """
     run = _Run(order, context if context is not None else PricingContext())
+    run.base()
     run.line_adjustments()
+    run.promotions()
     run.order_adjustments()
     run.taxes()
     return run.breakdown()

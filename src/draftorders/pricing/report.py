@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from draftorders.charges import ChargeKind
+
 if TYPE_CHECKING:
     from draftorders.money import Money
     from draftorders.pricing.breakdown import PricedOrder, TaxCharge
@@ -60,7 +62,9 @@ def summary_table(priced: PricedOrder) -> str:
         ("Discounts", priced.discount_total),
         ("Subtotal after discounts", priced.net_subtotal),
         ("Shipping", priced.shipping_total),
+        *([("Debits", priced.debit_total)] if priced.debit_total.amount else []),
         ("Tax" + (" (included)" if priced.prices_include_tax else ""), priced.tax_total),
+        *([("Credits after tax", priced.credit_total)] if priced.credit_total.amount else []),
         (f"Total {priced.currency}", priced.total),
     ]
     label_width = max(len(label) for label, _ in totals)
@@ -97,19 +101,39 @@ def explain(priced: PricedOrder) -> str:
         out.append(_row("net", _amount(line.net), 4))
         out.extend(_taxes(line.taxes, 4))
     if priced.shipping is not None:
-        out.append(_row(f"Shipping: {priced.shipping.title}", _amount(priced.shipping.amount)))
-        out.extend(_taxes(priced.shipping.taxes, 4))
+        shipping = priced.shipping
+        out.append(_row(f"Shipping: {shipping.title}", _amount(shipping.price)))
+        out.extend(
+            _row(f"{adj.source}: {adj.reason}", _amount(adj.amount), 4)
+            for adj in shipping.adjustments
+        )
+        out.extend(_taxes(shipping.taxes, 4))
+    for charge in priced.charges:
+        if charge.kind is ChargeKind.DEBIT:
+            shown = _amount(charge.amount)
+        elif charge.taxable:
+            shown = "(in lines)"
+        else:
+            shown = f"-{_amount(charge.amount)}"
+        out.append(_row(f"{charge.kind.value}:{charge.id}: {charge.reason}", shown))
+        out.extend(_taxes(charge.taxes, 4))
     out.append("-" * _WIDTH)
     out.append(_row("Subtotal (before discounts)", _amount(priced.subtotal)))
     out.append(_row("Discounts", _amount(priced.discount_total)))
     out.append(_row("Subtotal after discounts", _amount(priced.net_subtotal)))
     out.append(_row("Shipping", _amount(priced.shipping_total)))
-    out.append(
-        _row(
-            "Tax" + (" (included)" if priced.prices_include_tax else ""), _amount(priced.tax_total)
-        )
-    )
+    if priced.debit_total.amount:
+        out.append(_row("Debits", _amount(priced.debit_total)))
+    tax_label = "Tax" + (" (included)" if priced.prices_include_tax else "")
+    out.append(_row(tax_label, _amount(priced.tax_total)))
+    if priced.credit_total.amount:
+        out.append(_row("Credits after tax", f"-{_amount(priced.credit_total)}"))
     out.append(_row(f"Total {priced.currency}", _amount(priced.total)))
+    if priced.points_earned or priced.points_redeemed:
+        out.append(f"Points: {priced.points_earned} earned, {priced.points_redeemed} redeemed")
+    if priced.rejections:
+        out.append("Considered, not applied:")
+        out.extend(f"  - {r.source} ({r.title}): {r.reason}" for r in priced.rejections)
     if priced.notes:
         out.append("Notes:")
         out.extend(f"  - {note}" for note in priced.notes)

@@ -1,0 +1,39 @@
+"""Loyalty points: earned by lines, redeemed as a credit at a fixed value per point."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from draftorders.errors import ValidationError
+from draftorders.money import Money, Scale, to_decimal
+from draftorders.validate import money_amount
+
+__all__ = ["PointsProgram"]
+
+
+def _rate(value: object) -> Decimal:
+    rate = to_decimal(value, "earn_rate")
+    if rate < 0:
+        raise ValidationError("earn_rate", f"{rate} must not be negative")
+    return rate
+
+
+@attrs.frozen
+class PointsProgram:
+    """``earn_rate`` points per whole currency unit of a line's net (rounded down), and
+    ``point_value`` of credit per point redeemed: ``PointsProgram("1", Money("0.01", "USD"))``
+    earns 1 point per 1.00 and redeems 100 points for 1.00."""
+
+    earn_rate: Decimal = attrs.field(converter=_rate)
+    point_value: Money = attrs.field(validator=money_amount)
+
+    def earned(self, net: int, scale: Scale) -> int:
+        """Points earned by a line whose net is ``net`` minor units."""
+        numerator, denominator = self.earn_rate.as_integer_ratio()
+        return (net * numerator) // (denominator * int(10**scale.places))
+
+    def credit(self, points: int, scale: Scale) -> int:
+        """The credit, in minor units, for redeeming ``points``."""
+        return points * scale.units(self.point_value.amount)

@@ -1,0 +1,96 @@
+"""The words of pricing's reasons, written only when an explanation is read.
+
+Each function takes the numbers recorded during pricing (minor units and the scale) and
+writes one reason in stable words, with no locale formatting. Pricing records
+``(function, *numbers)`` and :func:`draftorders.explain.render` calls it later.
+"""
+
+from __future__ import annotations
+
+from draftorders.discounts import ManualDiscount
+from draftorders.explain import Why, render
+from draftorders.line_item import LineItem
+from draftorders.money import Scale
+from draftorders.tax import TaxRate
+
+__all__ = [
+    "SHOWN",
+    "capped",
+    "fixed_discount",
+    "list_price",
+    "manual_price",
+    "percent_discount",
+    "share",
+    "tax",
+    "text",
+]
+
+SHOWN = 8
+"""Significant digits shown of an exact, unrounded value."""
+
+
+def rounded(scale: Scale, numerator: int, denominator: int, result: int, mode: str) -> str:
+    """How a rounding point moved a value (empty when it did not)."""
+    if numerator == result * denominator:
+        return ""
+    return f", rounded {mode} from {scale.exact(numerator, denominator):.{SHOWN}g}"
+
+
+def text(words: str) -> str:
+    """A reason already in words."""
+    return words
+
+
+def list_price() -> str:
+    """The unit price is the list price."""
+    return "list price"
+
+
+def manual_price(item: LineItem) -> str:
+    """The unit price was typed in by hand."""
+    return f"set by hand (list price {item.list_price.amount})"
+
+
+def percent_discount(
+    scale: Scale, discount: ManualDiscount, base: int, amount: int, mode: str
+) -> str:
+    """A manual percentage discount on ``base``."""
+    numerator, denominator = discount.ratio
+    exactly = rounded(scale, base * numerator, denominator, amount, mode)
+    return f"{discount.label}: {discount.percentage}% of {scale.decimal(base)}{exactly}"
+
+
+def fixed_discount(discount: ManualDiscount) -> str:
+    """A manual fixed discount."""
+    return discount.label
+
+
+def capped(scale: Scale, why: Why, base: int) -> str:
+    """A discount larger than what it discounts, capped."""
+    return f"{render(why)}, capped at {scale.decimal(base)} so the amount stays >= 0"
+
+
+def share(scale: Scale, what: str, amount: int, net: int, subtotal: int, part: int) -> str:
+    """A line's share of an amount split over lines by largest remainder."""
+    exact = scale.exact(amount * net, subtotal)
+    return (
+        f"{what}{scale.decimal(amount)} x {scale.decimal(net)} / {scale.decimal(subtotal)} = "
+        f"{exact:.{SHOWN}g}, {scale.decimal(part)} by largest remainder"
+    )
+
+
+def tax(
+    scale: Scale,
+    rate: TaxRate,
+    inclusive: bool,
+    amount: int,
+    numerator: int,
+    denominator: int,
+    charged: int,
+    mode: str,
+) -> str:
+    """Tax at one rate on (or included in) ``amount``."""
+    compound = " (compound)" if rate.compound else ""
+    basis = "included in" if inclusive else "of"
+    exactly = rounded(scale, amount * numerator, denominator, charged, mode)
+    return f"{rate.name} {rate.percentage}%{compound} {basis} {scale.decimal(amount)}{exactly}"

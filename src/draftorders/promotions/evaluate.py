@@ -1,0 +1,386 @@
+"""Deciding which promotions apply, in which order, for how much, and why the others do not.
+
+:func:`plan_promotions` works on a copy of the lines' net amounts (integer minor units) and
+returns a :class:`Plan`; it changes nothing, so the pricing engine can apply the plan, and
+"best deal" can compare plans.
+
+The rules, in order:
+
+1. The book's index gives the candidates; they are tried by priority (lower first), then id,
+   product promotions before order promotions before shipping promotions.
+2. A candidate applies only if its currency is the order's, its code was entered, its usage
+   limits are not reached, all its conditions are met on the amounts left by the promotions
+   before it, and it stacks with every promotion already applied where they overlap (on a
+   line for two product promotions, on the order otherwise).
+3. Exclusive promotions apply alone. When there are any, each is planned on its own and
+   compared with the plan of all the non-exclusive ones: the plan that saves the customer the
+   most wins ("best deal"); on a tie the non-exclusive plan wins, then priority.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import cast
+
+import attrs
+
+from draftorders.customers import Customer
+from draftorders.explain import Rejection, Why, render
+from draftorders.line_item import LineItem
+from draftorders.money import Money, Scale
+from draftorders.promotions.benefits import FreeGift, PromotionClass, SpendTiers
+from draftorders.promotions.book import PromotionBook
+from draftorders.promotions.conditions import Facts
+from draftorders.promotions.promotion import Promotion
+from draftorders.promotions.usage import PromotionUsage
+from draftorders.rounding import Divider, allocate_units
+
+__all__ = ["Plan", "Situation", "plan_promotions"]
+
+_CLASS_ORDER = {PromotionClass.PRODUCT: 0, PromotionClass.ORDER: 1, PromotionClass.SHIPPING: 2}
+
+
+@attrs.frozen
+class Situation:
+    """Everything about the order besides its lines that promotions look at."""
+
+    today: dt.date
+    customer: Customer | None
+    codes: tuple[str, ...]
+    usage: PromotionUsage
+    scale: Scale
+    divide: Divider
+
+
+LineDiscount = tuple[int, Promotion, int, Why]
+"""(line index, promotion, amount in minor units, reason)."""
+
+
+@attrs.frozen
+class Plan:
+    """The promotions chosen for an order: discounts per line and on shipping, and the rest."""
+
+    line_discounts: tuple[LineDiscount, ...]
+    shipping_discount: tuple[Promotion, int, Why] | None
+    applied: tuple[Promotion, ...]
+    rejections: tuple[Rejection, ...]
+
+    @property
+    def total(self) -> int:
+        """What the plan saves the customer, in minor units."""
+        shipping = self.shipping_discount[1] if self.shipping_discount is not None else 0
+        return sum(amount for _, _, amount, _ in self.line_discounts) + shipping
+
+
+_NOTHING = Plan((), None, (), ())
+
+
+def _why_share(
+    scale: Scale, promotion_why: Why, total: int, net: int, subtotal: int, share: int
+) -> str:
+    exact = scale.exact(total * net, subtotal)
+    return (
+        f"{render(promotion_why)}; this line's share {scale.decimal(total)} x {scale.decimal(net)}"
+        f" / {scale.decimal(subtotal)} = {exact:.8g}, {scale.decimal(share)} by largest remainder"
+    )
+
+
+class _Scenario:
+    """One attempt: a set of promotions tried in order on a private copy of the nets."""
+
+    def __init__(
+        self,
+        items: Sequence[LineItem],
+        units: Sequence[int],
+        nets: Sequence[int],
+        shipping: int,
+        situation: Situation,
+    ) -> None:
+        self.items = items
+        self.units = units
+        self.nets = list(nets)
+        self.shipping = shipping
+        self.situation = situation
+        self.scale = situation.scale
+        self.on_line: dict[int, list[Promotion]] = {}
+        self.applied: list[Promotion] = []
+        self.discounts: list[LineDiscount] = []
+        self.shipping_discount: tuple[Promotion, int, Why] | None = None
+        self.rejected: dict[str, Rejection] = {}
+
+    def reject(self, promotion: Promotion, reason: str, shortfall: Money | None = None) -> None:
+        self.rejected[promotion.id] = Rejection(
+            promotion.source, promotion.title, reason, shortfall
+        )
+
+    def run(self, promotions: Sequence[Promotion]) -> Plan:
+        for promotion in sorted(promotions, key=lambda p: (_CLASS_ORDER[p.kind], p.priority, p.id)):
+            reason = self.gate(promotion)
+            if reason is not None:
+                self.reject(promotion, reason)
+            elif promotion.kind is PromotionClass.PRODUCT:
+                self.apply_product(promotion)
+            elif promotion.kind is PromotionClass.ORDER:
+                self.apply_order(promotion)
+            else:
+                self.apply_shipping(promotion)
+        return Plan(
+            tuple(self.discounts),
+            self.shipping_discount,
+            tuple(self.applied),
+            tuple(self.rejected.values()),
+        )
+
+    def gate(self, promotion: Promotion) -> str | None:
+        """Why the promotion cannot apply whatever the amounts, or None."""
+        situation = self.situation
+        code = self.scale.currency.code
+        if any(money.currency.code != code for money in _money_in(promotion)):
+            return f"its amounts are not in {code}, the order's currency"
+        if promotion.code is not None and promotion.code not in situation.codes:
+            return f"code {promotion.code} not entered"
+        used = situation.usage.count(promotion.id)
+        if promotion.usage_limit is not None and used >= promotion.usage_limit:
+            return f"usage limit reached ({used} of {promotion.usage_limit})"
+        limit = promotion.usage_limit_per_customer
+        if limit is not None:
+            customer = situation.customer
+            if customer is None:
+                return "limited per customer, and the order has no customer"
+            mine = situation.usage.count_for(promotion.id, customer.id)
+            if mine >= limit:
+                return f"customer {customer.id} has used it {mine} of {limit} time(s)"
+        return None
+
+    def facts(self, indexes: Sequence[int]) -> Facts:
+        items = self.items
+        return Facts(
+            today=self.situation.today,
+            customer=self.situation.customer,
+            skus=frozenset(item.sku for item in items if item.sku is not None),
+            tags=frozenset(tag for item in items for tag in item.tags),
+            quantity=sum(items[i].quantity for i in indexes),
+            subtotal=sum(self.nets[i] for i in indexes),
+            scale=self.scale,
+        )
+
+    def unmet(self, promotion: Promotion, facts: Facts) -> bool:
+        """Reject the promotion if a condition is unmet; True if it was."""
+        for condition in promotion.conditions:
+            reason = condition.check(facts)
+            if reason is not None:
+                self.reject(promotion, reason, condition.shortfall(facts))
+                return True
+        return False
+
+    def clashes(self, promotion: Promotion, others: Sequence[Promotion], where: str) -> bool:
+        """Reject the promotion if it does not stack with one already applied; True if so."""
+        for other in others:
+            if not promotion.stacks_with(other):
+                self.reject(
+                    promotion,
+                    f"does not combine with {other.source} ({other.kind.value}) already "
+                    f"applied {where}",
+                )
+                return True
+        return False
+
+    def apply_product(self, promotion: Promotion) -> None:
+        target = promotion.target
+        assert target is not None
+        indexes = [i for i, item in enumerate(self.items) if target.matches(item)]
+        if not indexes:
+            if isinstance(promotion.benefit, FreeGift):
+                self.reject(promotion, f"add the gift ({target.label}) to the order to get it")
+            else:
+                self.reject(promotion, f"no line is one of {target.label}")
+            return
+        if self.unmet(promotion, self.facts(indexes)):
+            return
+        order_level = [p for p in self.applied if p.kind is not PromotionClass.PRODUCT]
+        if self.clashes(promotion, order_level, "to the order"):
+            return
+        benefit = promotion.benefit
+        given = 0
+        for i in indexes:
+            mine = self.on_line.setdefault(i, [])
+            if any(not promotion.stacks_with(other) for other in mine):
+                continue
+            amount, why = benefit.line_discount(  # type: ignore[union-attr]
+                self.items[i], self.units[i], self.nets[i], self.scale, self.situation.divide
+            )
+            amount = min(amount, self.nets[i])
+            if amount > 0:
+                self.nets[i] -= amount
+                self.discounts.append((i, promotion, amount, why))
+                mine.append(promotion)
+                given += amount
+        if given:
+            self.applied.append(promotion)
+            return
+        blocked = [
+            p for i in indexes for p in self.on_line.get(i, ()) if not promotion.stacks_with(p)
+        ]
+        if blocked:
+            self.reject(
+                promotion, f"does not combine with {blocked[0].source} already on its lines"
+            )
+        else:
+            self.reject(promotion, f"{benefit.label}: nothing to discount on {target.label}")
+
+    def apply_order(self, promotion: Promotion) -> None:
+        if self.clashes(promotion, self.applied, "to this order"):
+            return
+        target = promotion.target
+        indexes = [
+            i
+            for i, item in enumerate(self.items)
+            if self.nets[i] > 0 and (target is None or target.matches(item))
+        ]
+        facts = self.facts(indexes)
+        if self.unmet(promotion, facts):
+            return
+        benefit = promotion.benefit
+        if isinstance(benefit, SpendTiers) and facts.subtotal < benefit.threshold(self.scale):
+            lowest = self.scale.money(benefit.threshold(self.scale) - facts.subtotal)
+            self.reject(
+                promotion,
+                f"spend {lowest.amount} more to reach the first tier "
+                f"({benefit.tiers[0][0].amount}); subtotal {self.scale.decimal(facts.subtotal)}",
+                lowest,
+            )
+            return
+        amount, why = benefit.order_discount(  # type: ignore[union-attr]
+            facts.subtotal, self.scale, self.situation.divide
+        )
+        amount = min(amount, facts.subtotal)
+        if amount <= 0:
+            self.reject(promotion, f"{benefit.label}: nothing to discount")
+            return
+        weights = [self.nets[i] for i in indexes]
+        shares = allocate_units(amount, weights, [self.items[i].id for i in indexes])
+        for i, weight, share in zip(indexes, weights, shares, strict=True):
+            if share:
+                self.nets[i] -= share
+                reason = (_why_share, self.scale, why, amount, weight, facts.subtotal, share)
+                self.discounts.append((i, promotion, share, reason))
+        self.applied.append(promotion)
+
+    def apply_shipping(self, promotion: Promotion) -> None:
+        if self.shipping <= 0:
+            self.reject(promotion, "the order has no shipping charge to discount")
+            return
+        if self.clashes(promotion, self.applied, "to this order"):
+            return
+        if self.unmet(promotion, self.facts(range(len(self.items)))):
+            return
+        amount, why = promotion.benefit.shipping_discount(  # type: ignore[union-attr]
+            self.shipping, self.scale
+        )
+        amount = min(amount, self.shipping)
+        self.shipping -= amount
+        self.shipping_discount = (promotion, amount, why)
+        self.applied.append(promotion)
+
+
+def _money_in(promotion: Promotion) -> list[Money]:
+    """Every Money the promotion holds (benefit and conditions), for the currency check."""
+    found: list[Money] = []
+    parts: list[object] = [promotion.benefit, *promotion.conditions]
+    for part in parts:
+        if not attrs.has(type(part)):
+            continue
+        for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(part))):
+            value = getattr(part, field.name)
+            if isinstance(value, Money):
+                found.append(value)
+            elif isinstance(value, tuple):
+                found.extend(
+                    m
+                    for pair in value
+                    if isinstance(pair, tuple)
+                    for m in pair
+                    if isinstance(m, Money)
+                )
+    return found
+
+
+def plan_promotions(
+    book: PromotionBook,
+    items: Sequence[LineItem],
+    units: Sequence[int],
+    nets: Sequence[int],
+    shipping: int,
+    situation: Situation,
+) -> Plan:
+    """Choose and size the promotions for an order whose lines have these unit prices and
+    nets (minor units, after manual line discounts), and whose shipping charges ``shipping``."""
+    unknown = tuple(
+        Rejection(f"code:{code}", code, "no promotion has this code")
+        for code in situation.codes
+        if not book.knows_code(code)
+    )
+    candidates = book.candidates(items, situation.codes)
+    if not candidates:
+        return Plan((), None, (), unknown) if unknown else _NOTHING
+    exclusive = [p for p in candidates if p.exclusive]
+    shared = [p for p in candidates if not p.exclusive]
+    best = _Scenario(items, units, nets, shipping, situation).run(shared)
+    if exclusive:
+        best = _best_deal(best, shared, exclusive, items, units, nets, shipping, situation)
+    return attrs.evolve(best, rejections=unknown + best.rejections)
+
+
+def _best_deal(
+    shared_plan: Plan,
+    shared: list[Promotion],
+    exclusive: list[Promotion],
+    items: Sequence[LineItem],
+    units: Sequence[int],
+    nets: Sequence[int],
+    shipping: int,
+    situation: Situation,
+) -> Plan:
+    """The plan that saves the most among the shared plan and each exclusive one alone."""
+    scale = situation.scale
+    plans: list[tuple[Plan, Promotion | None]] = [(shared_plan, None)]
+    for candidate in exclusive:
+        plans.append(
+            (_Scenario(items, units, nets, shipping, situation).run([candidate]), candidate)
+        )
+    best, winner = plans[0]
+    for plan, owner in plans[1:]:
+        if plan.total > best.total:
+            best, winner = plan, owner
+    rejections = list(best.rejections)
+    rejected = {r.source for r in rejections}
+    saved = scale.decimal(best.total)
+    for plan, promotion in plans:
+        if plan is best:
+            continue
+        if promotion is None:
+            for loser in plan.applied:
+                rejections.append(
+                    Rejection(
+                        loser.source,
+                        loser.title,
+                        f"lost to exclusive {winner.source if winner else ''}, which saves "
+                        f"{saved} against {scale.decimal(plan.total)} for the promotions it "
+                        "excludes",
+                    )
+                )
+            rejections.extend(r for r in plan.rejections if r.source not in rejected)
+            continue
+        if plan.applied:
+            rejections.append(
+                Rejection(
+                    promotion.source,
+                    promotion.title,
+                    f"exclusive, and another deal saves more ({saved} against "
+                    f"{scale.decimal(plan.total)})",
+                )
+            )
+        else:
+            rejections.extend(plan.rejections)
+    return attrs.evolve(best, rejections=tuple(rejections))

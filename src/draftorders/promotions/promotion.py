@@ -1,0 +1,108 @@
+"""A promotion: what it gives, to which lines, on what conditions, and how it stacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from draftorders.errors import ValidationError
+from draftorders.line_item import LineItem
+from draftorders.order import normal_code
+from draftorders.promotions.benefits import Benefit, PromotionClass
+from draftorders.promotions.conditions import Condition
+from draftorders.validate import check_type, non_empty_text, text_set
+
+__all__ = ["Promotion", "Target"]
+
+
+@attrs.frozen
+class Target:
+    """Which lines a promotion is for: any of these SKUs, tags or collections."""
+
+    skus: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+    collections: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.skus or self.tags or self.collections):
+            raise ValidationError("target", "name at least one SKU, tag or collection")
+
+    def matches(self, item: LineItem) -> bool:
+        """True if the line is one of the targeted products."""
+        return (
+            item.sku in self.skus
+            or not self.tags.isdisjoint(item.tags)
+            or not self.collections.isdisjoint(item.collections)
+        )
+
+    @property
+    def label(self) -> str:
+        """Stable words naming what is targeted."""
+        parts = [*sorted(self.skus), *(f"tag {t}" for t in sorted(self.tags))]
+        parts += [f"collection {c}" for c in sorted(self.collections)]
+        return ", ".join(parts)
+
+
+def _default_combines(promotion: Promotion) -> frozenset[PromotionClass]:
+    return frozenset(PromotionClass) - {promotion.benefit.kind}
+
+
+def _code(value: object) -> str | None:
+    return None if value is None else normal_code(value)
+
+
+def _conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Promotion:
+    """A promotion rule, as data.
+
+    - ``benefit`` says what it gives and so its class: product, order or shipping.
+    - ``target`` picks the lines: required for product promotions; for order promotions it
+      narrows the subtotal (None: the whole order).
+    - ``conditions`` must all be met; ``code`` (case-insensitive) must be entered on the order.
+    - ``priority``: lower applies first. ``exclusive``: applies alone, when it is the best deal.
+    - ``combines_with``: the classes it may stack with (default: the other two classes);
+      two promotions stack only if each allows the other's class.
+    - ``usage_limit`` / ``usage_limit_per_customer``: uses allowed on completed orders.
+    """
+
+    id: str = attrs.field(validator=non_empty_text)
+    title: str = attrs.field(validator=non_empty_text)
+    benefit: Benefit
+    target: Target | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(Target))
+    )
+    conditions: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
+    code: str | None = attrs.field(default=None, converter=_code)
+    priority: int = attrs.field(default=0, validator=check_type(int))
+    exclusive: bool = attrs.field(default=False, validator=check_type(bool))
+    combines_with: frozenset[PromotionClass] = attrs.field(
+        default=attrs.Factory(_default_combines, takes_self=True), converter=frozenset
+    )
+    usage_limit: int | None = None
+    usage_limit_per_customer: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is PromotionClass.PRODUCT and self.target is None:
+            raise ValidationError(
+                "target",
+                f"product promotion {self.id!r} needs a target (SKUs, tags or collections)",
+            )
+
+    @property
+    def kind(self) -> PromotionClass:
+        """Product, order or shipping: what it discounts."""
+        return self.benefit.kind
+
+    @property
+    def source(self) -> str:
+        """How adjustments and rejections name it: ``"promotion:<id>"``."""
+        return f"promotion:{self.id}"
+
+    def stacks_with(self, other: Promotion) -> bool:
+        """True if both allow each other's class."""
+        return other.kind in self.combines_with and self.kind in other.combines_with
