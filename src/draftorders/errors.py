@@ -21,7 +21,9 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      │   ├─ UnknownSku                no product with that SKU in the catalog
      │   ├─ UnknownLine               no line with that id on the order
      │   └─ OrderNotFound             no order with that id in the store
-     ├─ DuplicateOrderId              an order id already used in the store
+     ├─ PromotionError
+ │   └─ UnknownCode                a coupon code that no promotion has
+ ├─ DuplicateOrderId              an order id already used in the store
      ├─ InvalidTransition             action not allowed from the order's status
      ├─ OrderLocked                   edit of a sent or completed order
      └─ ConcurrencyConflict           a save saw a newer version than it was based on
@@ -45,7 +47,9 @@ __all__ = [
     "NotFound",
     "OrderLocked",
     "OrderNotFound",
+    "PromotionError",
     "ShippingAddressRequired",
+    "UnknownCode",
     "UnknownLine",
     "UnknownSku",
     "ValidationError",
@@ -140,6 +144,18 @@ class OrderNotFound(NotFound):
 
     def __init__(self, order_id: str) -> None:
         super().__init__(order_id, f"no order {order_id!r} in the store")
+
+
+class PromotionError(DraftOrdersError):
+    """A promotion or coupon code cannot be used as asked."""
+
+
+class UnknownCode(PromotionError, ValueError):
+    """A coupon code that no promotion of the shop has."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no promotion has the code {code!r}; check the spelling")
+        self.code = code
 
 
 class DuplicateOrderId(DraftOrdersError):

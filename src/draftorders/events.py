@@ -29,11 +29,16 @@ class RevertedToDraft:
 
 @attrs.frozen
 class OrderCompleted:
-    """Payment was accepted; the order is completed and on the orders list."""
+    """Payment was accepted; the order is completed and on the orders list.
+
+    ``promotions`` are the ids of the promotions it used, for usage limits.
+    """
 
     order_id: str
     version: int
     total: Money
+    promotions: tuple[str, ...] = ()
+    customer_id: str | None = None
 
 
 OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted

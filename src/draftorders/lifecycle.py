@@ -79,7 +79,11 @@ def revert_to_draft(order: DraftOrder) -> Transition:
 def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
     """Complete the order: it is paid, final, and belongs on the orders list."""
     moved = _move(order, Action.ACCEPT_PAYMENT, priced)
-    return Transition(moved, (OrderCompleted(moved.id, moved.version, priced.total),))
+    customer_id = order.customer.id if order.customer is not None else None
+    completed = OrderCompleted(
+        moved.id, moved.version, priced.total, priced.applied_promotions, customer_id
+    )
+    return Transition(moved, (completed,))
 
 
 def _move(order: DraftOrder, action: Action, priced: PricedOrder | None) -> DraftOrder:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import attrs
+
 from draftorders.catalog import Catalog
 from draftorders.clock import Clock, SystemClock
 from draftorders.customers import Customer
-from draftorders.events import OrderEvent
+from draftorders.errors import UnknownCode
+from draftorders.events import OrderCompleted, OrderEvent
 from draftorders.ids import next_order_id
 from draftorders.lifecycle import Transition, accept_payment, revert_to_draft, send_invoice
 from draftorders.money import currency as check_currency
-from draftorders.order import DraftOrder, Status
+from draftorders.order import DraftOrder, Status, normal_code
 from draftorders.pricing import PricedOrder, PricingContext, price
 from draftorders.storage import InMemoryStore, Store
 
@@ -109,14 +112,25 @@ class DraftOrderService:
 
     # -- pricing and lifecycle -------------------------------------------------------------------
 
+    def apply_code(self, order_id: str, code: str) -> DraftOrder:
+        """Enter a coupon code on a draft; a code no promotion has raises UnknownCode."""
+        normal = normal_code(code)
+        if not self.context.promotions.knows_code(normal):
+            raise UnknownCode(normal)
+        return self.edit(order_id, lambda order: order.add_code(normal))
+
+    def pricing_context(self) -> PricingContext:
+        """The shop's context with promotion usage as the store has it now."""
+        return attrs.evolve(self.context, usage=self.store.promotion_usage())
+
     def price(self, order_id: str) -> PricedOrder:
         """Price the stored order with the shop's context."""
-        return price(self.store.get(order_id), self.context)
+        return price(self.store.get(order_id), self.pricing_context())
 
     def send_invoice(self, order_id: str) -> Transition:
         """Price the order, lock it as invoice sent, and save it."""
         order = self.store.get(order_id)
-        return self._apply(order, send_invoice(order, price(order, self.context)))
+        return self._apply(order, send_invoice(order, price(order, self.pricing_context())))
 
     def revert_to_draft(self, order_id: str) -> Transition:
         """Unlock a sent order for editing; its earlier invoice becomes stale."""
@@ -126,9 +140,12 @@ class DraftOrderService:
     def accept_payment(self, order_id: str) -> Transition:
         """Complete the order as paid; it moves from the drafts to the orders list."""
         order = self.store.get(order_id)
-        return self._apply(order, accept_payment(order, price(order, self.context)))
+        return self._apply(order, accept_payment(order, price(order, self.pricing_context())))
 
     def _apply(self, before: DraftOrder, transition: Transition) -> Transition:
         self.store.save(transition.order, expected_version=before.version)
+        for event in transition.events:
+            if isinstance(event, OrderCompleted) and event.promotions:
+                self.store.record_usage(event.promotions, event.customer_id)
         self.events.extend(transition.events)
         return transition

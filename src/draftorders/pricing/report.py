@@ -27,7 +27,7 @@ def _row(label: str, amount: str, indent: int = 0) -> str:
     text = " " * indent + label
     room = _WIDTH - len(amount) - 1
     if len(text) > room:
-        text = text[: room - 3] + "..."
+        return f"{text}\n{amount:>{_WIDTH}}"
     return f"{text:<{room}} {amount}"
 
 

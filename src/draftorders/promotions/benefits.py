@@ -52,7 +52,9 @@ def _exact_percent(value: object) -> Decimal:
 
 
 def _why_percent(scale: Scale, percent: Decimal, net: int, amount: int) -> str:
-    return f"{percent}% of {scale.decimal(net)} = {scale.decimal(amount)}"
+    exact = scale.decimal(net) * percent / 100
+    rounded = "" if exact == scale.decimal(amount) else f", rounded from {exact.normalize()}"
+    return f"{percent}% of {scale.decimal(net)} = {scale.decimal(amount)}{rounded}"
 
 
 def _why_text(text: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from draftorders.errors import ConcurrencyConflict, DuplicateOrderId, OrderNotFound
 from draftorders.order import DraftOrder, Status
+from draftorders.promotions import PromotionUsage
 
 __all__ = ["InMemoryStore"]
 
@@ -15,6 +16,7 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self._orders: dict[str, DraftOrder] = {}
+        self._usage = PromotionUsage()
 
     def save(self, order: DraftOrder, expected_version: int | None = None) -> None:
         """Add a new order, or replace the stored one if it is at ``expected_version``."""
@@ -48,3 +50,11 @@ class InMemoryStore:
             (o for o in self._orders.values() if not statuses or o.status in statuses),
             key=lambda o: o.id,
         )
+
+    def promotion_usage(self) -> PromotionUsage:
+        """How often each promotion was used on completed orders."""
+        return self._usage
+
+    def record_usage(self, promotion_ids: Iterable[str], customer_id: str | None) -> None:
+        """Count one use of each promotion (by the customer, when known)."""
+        self._usage = self._usage.recorded(promotion_ids, customer_id)

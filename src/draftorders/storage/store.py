@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from draftorders.order import DraftOrder, Status
+from draftorders.promotions import PromotionUsage
 
 __all__ = ["Store"]
 
@@ -37,4 +38,12 @@ class Store(Protocol):
 
     def list(self, *statuses: Status) -> list[DraftOrder]:
         """Stored orders with any of ``statuses`` (all when none given), sorted by id."""
+        ...
+
+    def promotion_usage(self) -> PromotionUsage:
+        """How often each promotion was used on completed orders."""
+        ...
+
+    def record_usage(self, promotion_ids: Iterable[str], customer_id: str | None) -> None:
+        """Count one use of each promotion (by the customer, when known)."""
         ...

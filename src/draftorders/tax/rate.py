@@ -44,4 +44,7 @@ class TaxRate:
     @property
     def percentage(self) -> Decimal:
         """The rate as a percentage, e.g. ``Decimal("8.25")``."""
-        return (self.fraction * _HUNDRED).normalize()
+        percent = self.fraction * _HUNDRED
+        return (
+            percent.quantize(1) if percent == percent.to_integral_value() else percent.normalize()
+        )
