@@ -32,6 +32,7 @@ from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.money import Scale
+from draftorders.line_item import LineItem
 from draftorders.order import DraftOrder
 from draftorders.pricing import reasons
 from draftorders.pricing.breakdown import (
@@ -86,6 +87,12 @@ class _Run:
         rules = self.context.rules
         customer = self.order.customer
         price_list = rules.price_lists.get(customer.group) if customer and customer.group else None
+        if not rules.products and price_list is None:
+            self.rows = [
+                LineRow(item, scale.units(item.unit_price.amount), _unit_why(item), None)
+                for item in self.order.lines
+            ]
+            return
         for item in self.order.lines:
             if item.unit_price_override is not None:
                 unit = scale.units(item.unit_price_override.amount)
@@ -158,6 +165,8 @@ class _Run:
 
     def promotions(self) -> None:
         context, order, rows = self.context, self.order, self.rows
+        if not context.promotions and not order.coupon_codes:
+            return
         situation = Situation(
             today=context.today or order.order_date,
             customer=order.customer,
@@ -405,6 +414,10 @@ class _Run:
             note += f" (worth {self.scale.decimal(credit)}, capped at what was left to pay)"
         self.notes.append(note)
         return amount
+
+
+def _unit_why(item: LineItem) -> Why:
+    return _LIST_PRICE if item.unit_price_override is None else (reasons.manual_price, item)
 
 
 def take(row: LineRow, kind: AdjustmentKind, source: str, amount: int, why: Why) -> None:

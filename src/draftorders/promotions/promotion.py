@@ -56,6 +56,16 @@ def _conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
     return tuple(value)
 
 
+def _classes(value: Iterable[PromotionClass | str]) -> frozenset[PromotionClass]:
+    """Combination classes from members or their names ("product", "order", "shipping")."""
+    if isinstance(value, str):
+        raise ValidationError("combines_with", f"expected a set of classes, got {value!r}")
+    try:
+        return frozenset(PromotionClass(item) for item in value)
+    except ValueError as error:
+        raise ValidationError("combines_with", f"{error}; use product, order or shipping") from None
+
+
 @attrs.frozen
 class Promotion:
     """A promotion rule, as data.
@@ -81,7 +91,7 @@ class Promotion:
     priority: int = attrs.field(default=0, validator=check_type(int))
     exclusive: bool = attrs.field(default=False, validator=check_type(bool))
     combines_with: frozenset[PromotionClass] = attrs.field(
-        default=attrs.Factory(_default_combines, takes_self=True), converter=frozenset
+        default=attrs.Factory(_default_combines, takes_self=True), converter=_classes
     )
     usage_limit: int | None = None
     usage_limit_per_customer: int | None = None
