@@ -31,8 +31,8 @@ from functools import lru_cache
 from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
-from draftorders.money import Scale
 from draftorders.line_item import LineItem
+from draftorders.money import Scale
 from draftorders.order import DraftOrder
 from draftorders.pricing import reasons
 from draftorders.pricing.breakdown import (

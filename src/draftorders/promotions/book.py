@@ -2,7 +2,8 @@
 
 Product promotions (and targeted order promotions) are indexed by the SKUs, tags and
 collections they target; coded promotions without a target by their code; the rest (automatic
-order-wide and shipping promotions) are always candidates. Looking up an order costs a few
+order-wide and shipping promotions) are always candidates, and so are free-gift promotions,
+so that an order without the gift can be told to add it. Looking up an order costs a few
 dictionary hits per line, however many promotions the book holds.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from draftorders.errors import ValidationError
 from draftorders.line_item import LineItem
+from draftorders.promotions.benefits import FreeGift
 from draftorders.promotions.promotion import Promotion
 
 __all__ = ["PromotionBook"]
@@ -37,7 +39,9 @@ class PromotionBook:
                 raise ValidationError("promotions", f"two promotions have the id {promotion.id!r}")
             self._all[promotion.id] = promotion
             target = promotion.target
-            if target is not None:
+            if isinstance(promotion.benefit, FreeGift):
+                always.append(promotion)
+            elif target is not None:
                 for sku in target.skus:
                     by_sku[sku].append(promotion)
                 for tag in target.tags:

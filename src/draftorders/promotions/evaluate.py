@@ -108,6 +108,8 @@ class _Scenario:
         self.discounts: list[LineDiscount] = []
         self.shipping_discount: tuple[Promotion, int, Why] | None = None
         self.rejected: dict[str, Rejection] = {}
+        self.skus = frozenset(item.sku for item in items if item.sku is not None)
+        self.tags = frozenset(tag for item in items for tag in item.tags)
 
     def reject(self, promotion: Promotion, reason: str, shortfall: Money | None = None) -> None:
         self.rejected[promotion.id] = Rejection(
@@ -158,8 +160,8 @@ class _Scenario:
         return Facts(
             today=self.situation.today,
             customer=self.situation.customer,
-            skus=frozenset(item.sku for item in items if item.sku is not None),
-            tags=frozenset(tag for item in items for tag in item.tags),
+            skus=self.skus,
+            tags=self.tags,
             quantity=sum(items[i].quantity for i in indexes),
             subtotal=sum(self.nets[i] for i in indexes),
             scale=self.scale,
