@@ -328,29 +328,21 @@ def plan_promotions(
         return Plan((), None, (), unknown) if unknown else _NOTHING
     exclusive = [p for p in candidates if p.exclusive]
     shared = [p for p in candidates if not p.exclusive]
-    best = _Scenario(items, units, nets, shipping, situation).run(shared)
+
+    def plan(promotions: list[Promotion]) -> Plan:
+        return _Scenario(items, units, nets, shipping, situation).run(promotions)
+
+    best = plan(shared)
     if exclusive:
-        best = _best_deal(best, shared, exclusive, items, units, nets, shipping, situation)
+        plans: list[tuple[Plan, Promotion | None]] = [(best, None)]
+        plans += [(plan([p]), p) for p in exclusive]
+        best = _best_deal(plans, situation.scale)
     return attrs.evolve(best, rejections=unknown + best.rejections)
 
 
-def _best_deal(
-    shared_plan: Plan,
-    shared: list[Promotion],
-    exclusive: list[Promotion],
-    items: Sequence[LineItem],
-    units: Sequence[int],
-    nets: Sequence[int],
-    shipping: int,
-    situation: Situation,
-) -> Plan:
-    """The plan that saves the most among the shared plan and each exclusive one alone."""
-    scale = situation.scale
-    plans: list[tuple[Plan, Promotion | None]] = [(shared_plan, None)]
-    for candidate in exclusive:
-        plans.append(
-            (_Scenario(items, units, nets, shipping, situation).run([candidate]), candidate)
-        )
+def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: Scale) -> Plan:
+    """The plan that saves the most: the shared plan (first, owner None) or an exclusive one
+    alone; a tie keeps the earlier plan. The others' promotions become rejections."""
     best, winner = plans[0]
     for plan, owner in plans[1:]:
         if plan.total > best.total:
