@@ -87,7 +87,8 @@ class _Run:
         rules = self.context.rules
         customer = self.order.customer
         price_list = rules.price_lists.get(customer.group) if customer and customer.group else None
-        if not rules.products and price_list is None:
+        lines = self.order.lines
+        if not rules.products and price_list is None and not any(i.pricing_rule for i in lines):
             self.rows = [
                 LineRow(item, scale.units(item.unit_price.amount), _unit_why(item), None)
                 for item in self.order.lines
@@ -99,11 +100,6 @@ class _Run:
                 self.rows.append(LineRow(item, unit, (reasons.manual_price, item), None))
                 continue
             product_rules = rules.rules_for(item.sku)
-            if not product_rules and price_list is None:
-                self.rows.append(
-                    LineRow(item, scale.units(item.list_price.amount), _LIST_PRICE, None)
-                )
-                continue
             chosen = [r for r in product_rules if r.id == item.pricing_rule]
             if item.pricing_rule is not None and not chosen:
                 self.reject(

@@ -1,7 +1,8 @@
 """The promotion book: every promotion of a shop, indexed so an order meets only its own.
 
 Product promotions (and targeted order promotions) are indexed by the SKUs, tags and
-collections they target; coded promotions without a target by their code; the rest (automatic
+collections they target; coded promotions by their code too, so an entered code always
+meets its promotion (and its reason, when it does not apply); the rest (automatic
 order-wide and shipping promotions) are always candidates, and so are free-gift promotions,
 so that an order without the gift can be told to add it. Looking up an order costs a few
 dictionary hits per line, however many promotions the book holds.
@@ -48,10 +49,10 @@ class PromotionBook:
                     by_tag[tag].append(promotion)
                 for collection in target.collections:
                     by_collection[collection].append(promotion)
-            elif promotion.code is not None:
-                by_code[promotion.code].append(promotion)
-            else:
+            elif promotion.code is None:
                 always.append(promotion)
+            if promotion.code is not None:
+                by_code[promotion.code].append(promotion)
         self._by_sku = dict(by_sku)
         self._by_tag = dict(by_tag)
         self._by_collection = dict(by_collection)
