@@ -386,18 +386,19 @@ def test_redeemed_points_become_a_credit_after_tax() -> None:
     assert_adds_up(priced)
 
 
-def test_redeemed_points_worth_more_than_what_is_due_are_capped() -> None:
-    # given 10000 points (100.00) on 36.82 due
+def test_only_the_points_needed_to_cover_what_is_due_are_redeemed() -> None:
+    # given 10000 points (100.00) offered on 36.82 due
     order = mugs_and_tea().redeem_points(10000)
     # when
     priced = price(order, WITH_POINTS)
     # then
     assert priced.credit_total.amount == Decimal("36.82")
     assert priced.total.amount == Decimal("0.00")
-    assert priced.points_redeemed == 10000
-    assert "10000 points redeemed for 36.82 (worth 100.00, capped at what was left to pay)" in (
-        priced.notes
-    )
+    assert priced.points_redeemed == 3682
+    assert (
+        "3682 of 10000 points redeemed for 36.82, all that was left to pay; the rest stay with "
+        "the customer"
+    ) in priced.notes
     assert_adds_up(priced)
 
 
@@ -409,9 +410,11 @@ def test_redeemed_points_are_capped_at_what_credits_left_to_pay() -> None:
     # then
     assert priced.credit_total.amount == Decimal("36.82")
     assert priced.total.amount == Decimal("0.00")
-    assert "1000 points redeemed for 6.82 (worth 10.00, capped at what was left to pay)" in (
-        priced.notes
-    )
+    assert priced.points_redeemed == 682
+    assert (
+        "682 of 1000 points redeemed for 6.82, all that was left to pay; the rest stay with the "
+        "customer"
+    ) in priced.notes
     assert_adds_up(priced)
 
 

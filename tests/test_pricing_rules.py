@@ -17,6 +17,7 @@ from draftorders import (
     Customer,
     DraftOrder,
     FloatAmountError,
+    InvalidPercentage,
     PricedLine,
     PricingContext,
     Product,
@@ -274,17 +275,10 @@ def test_a_rule_priced_in_another_currency_is_rejected_and_the_list_price_used()
     assert rejection.reason == "line L1: its prices are in EUR, the line in USD"
 
 
-def test_a_percent_off_list_above_100_is_rejected_and_the_list_price_used() -> None:
-    # given 150% off, chosen for the line
-    shop = context({"CAP": [PercentOffList("too-much", "150")]})
-    order = order_of("CAP").set_pricing_rule("L1", "too-much")
-    # when
-    priced = price(order, shop)
-    # then
-    assert priced.line("L1").unit_price.amount == Decimal("19.99")
-    (rejection,) = priced.rejections
-    assert rejection.source == "rule:too-much"
-    assert rejection.reason == "line L1: 150% off is more than the price"
+def test_a_percent_off_list_above_100_is_refused_when_the_rule_is_made() -> None:
+    with pytest.raises(InvalidPercentage) as caught:
+        PercentOffList("too-much", "150")
+    assert caught.value.field == "percent"
 
 
 # -- precedence --------------------------------------------------------------------------------

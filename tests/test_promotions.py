@@ -1157,7 +1157,7 @@ def test_on_a_tie_the_shared_plan_wins_over_the_exclusive_one() -> None:
     # then
     assert priced.applied_promotions == ("TEE10",)
     assert reason(priced, "promotion:EXCL") == (
-        "exclusive, and another deal saves more (4.00 against 4.00)"
+        "exclusive, and another deal saves as much and comes first (4.00 against 4.00)"
     )
 
 

@@ -25,6 +25,7 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
  │   └─ UnknownCode                a coupon code that no promotion has
  ├─ DuplicateOrderId              an order id already used in the store
      ├─ InvalidTransition             action not allowed from the order's status
+ ├─ InvoiceOutdated               paying a sent invoice whose total no longer holds
      ├─ OrderLocked                   edit of a sent or completed order
      └─ ConcurrencyConflict           a save saw a newer version than it was based on
 """
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidPercentage",
     "InvalidQuantity",
     "InvalidTransition",
+    "InvoiceOutdated",
     "MalformedOrderDetails",
     "NotFound",
     "OrderLocked",
@@ -176,6 +178,19 @@ class InvalidTransition(DraftOrdersError):
         self.status = status
         self.action = action
         self.allowed = allowed
+
+
+class InvoiceOutdated(DraftOrdersError):
+    """Payment for a sent invoice whose order now prices at another total."""
+
+    def __init__(self, order_id: str, invoiced: object, now: object) -> None:
+        super().__init__(
+            f"order {order_id!r} was invoiced at {invoiced!r} but now prices at {now!r} (a "
+            "promotion's usage limit or a rule changed); revert it to draft and send it again"
+        )
+        self.order_id = order_id
+        self.invoiced = invoiced
+        self.now = now
 
 
 class OrderLocked(DraftOrdersError):

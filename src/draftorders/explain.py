@@ -20,19 +20,11 @@ class AdjustmentKind(enum.Enum):
     """What produced an adjustment."""
 
     MANUAL = "manual"
-    """Typed in by the merchant: a price override or a manual discount."""
-    RULE = "rule"
-    """A pricing rule (price list, tiers, cost-plus)."""
+    """A discount typed in by the merchant, on a line or on the order."""
     PROMOTION = "promotion"
-    """A promotion."""
+    """A promotion, on a line or on shipping."""
     CREDIT = "credit"
-    """An order-level credit (goodwill, store credit, points)."""
-    DEBIT = "debit"
-    """An order-level debit (handling fee, surcharge)."""
-    SHIPPING = "shipping"
-    """A shipping charge."""
-    TAX = "tax"
-    """A tax charged at a rate."""
+    """A line's share of a taxable order-level credit."""
 
 
 @attrs.frozen

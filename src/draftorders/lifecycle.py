@@ -20,7 +20,7 @@ import enum
 
 import attrs
 
-from draftorders.errors import InvalidTransition, ValidationError
+from draftorders.errors import InvalidTransition, InvoiceOutdated, ValidationError
 from draftorders.events import InvoiceSent, OrderCompleted, OrderEvent, RevertedToDraft
 from draftorders.order import DraftOrder, Status
 from draftorders.pricing import PricedOrder
@@ -66,19 +66,25 @@ def allowed_actions(status: Status) -> tuple[Action, ...]:
 
 def send_invoice(order: DraftOrder, priced: PricedOrder) -> Transition:
     """Lock the order and record that the invoice for this version, at this total, was sent."""
-    moved = _move(order, Action.SEND_INVOICE, priced)
+    moved = attrs.evolve(_move(order, Action.SEND_INVOICE, priced), invoiced_total=priced.total)
     return Transition(moved, (InvoiceSent(moved.id, moved.version, priced.total),))
 
 
 def revert_to_draft(order: DraftOrder) -> Transition:
     """Unlock a sent order for editing; the invoice sent earlier becomes stale."""
-    moved = _move(order, Action.REVERT_TO_DRAFT, None)
+    moved = attrs.evolve(_move(order, Action.REVERT_TO_DRAFT, None), invoiced_total=None)
     return Transition(moved, (RevertedToDraft(moved.id, order.version, moved.version),))
 
 
 def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
-    """Complete the order: it is paid, final, and belongs on the orders list."""
+    """Complete the order: it is paid, final, and belongs on the orders list.
+
+    A sent invoice is paid at the total it was sent with: if the order now prices at another
+    total, :class:`InvoiceOutdated` is raised and nothing changes.
+    """
     moved = _move(order, Action.ACCEPT_PAYMENT, priced)
+    if order.invoiced_total is not None and order.invoiced_total != priced.total:
+        raise InvoiceOutdated(order.id, order.invoiced_total, priced.total)
     customer_id = order.customer.id if order.customer is not None else None
     completed = OrderCompleted(
         moved.id, moved.version, priced.total, priced.applied_promotions, customer_id

@@ -113,6 +113,8 @@ class DraftOrder:
     """Order-level credits and debits."""
     points_redeemed: int = attrs.field(default=0, validator=loyalty_points)
     """Loyalty points the customer spends on this order, as a credit."""
+    invoiced_total: Money | None = None
+    """The total of the invoice sent for this version; None unless the invoice is sent."""
 
     @currency.validator
     def _check_currency(self, _: attrs.Attribute[str], value: str) -> None:
@@ -321,7 +323,12 @@ class DraftOrder:
     def duplicate(self, order_id: str, order_date: dt.date) -> DraftOrder:
         """A new draft with the same contents under a new id, e.g. to re-create a wrong order."""
         return attrs.evolve(
-            self, id=order_id, order_date=order_date, status=Status.DRAFT, version=1
+            self,
+            id=order_id,
+            order_date=order_date,
+            status=Status.DRAFT,
+            version=1,
+            invoiced_total=None,
         )
 
     # -- helpers -------------------------------------------------------------------------------

@@ -1,10 +1,17 @@
 """Pricing: ``price(order, context)`` and the immutable breakdown it returns."""
 
-from draftorders.pricing.breakdown import PricedLine, PricedOrder, PricedShipping, TaxCharge
+from draftorders.pricing.breakdown import (
+    PricedCharge,
+    PricedLine,
+    PricedOrder,
+    PricedShipping,
+    TaxCharge,
+)
 from draftorders.pricing.context import PricingContext
 from draftorders.pricing.engine import price
 
 __all__ = [
+    "PricedCharge",
     "PricedLine",
     "PricedOrder",
     "PricedShipping",

@@ -151,7 +151,8 @@ class PricedLine:
 
     @property
     def base(self) -> Money:
-        """Unit price x quantity, before any discount."""
+        """The line before any discount: unit price x quantity, except with graduated tiers,
+        where it is the exact sum of the bands and ``unit_price`` their rounded average."""
         return self._scale.money(self._row.base)
 
     @property
@@ -289,6 +290,7 @@ class PricedOrder:
 
     @property
     def tax_charges(self) -> tuple[TaxCharge, ...]:
-        """Every tax charge: the lines' in order, then shipping's."""
+        """Every tax charge: the lines' in order, then shipping's, then taxable debits'."""
         shipping = self.shipping.taxes if self.shipping is not None else ()
-        return (*(tax for priced in self.lines for tax in priced.taxes), *shipping)
+        debits = tuple(tax for charge in self.charges for tax in charge.taxes)
+        return (*(tax for priced in self.lines for tax in priced.taxes), *shipping, *debits)

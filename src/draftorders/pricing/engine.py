@@ -109,7 +109,7 @@ class _Run:
                 )
             options: list[PricingRule | PriceList] = [
                 *chosen,
-                *([price_list] if price_list else []),
+                *([price_list] if price_list and item.sku in price_list.prices else []),
                 *(r for r in product_rules if r.automatic),
             ]
             for rule in options:
@@ -334,7 +334,7 @@ class _Run:
                 priced_charge, amount = self.credit(charge, due - credit_total)
                 credit_total += amount
                 charges.append(priced_charge)
-        redeemed = self.redeem(due - credit_total)
+        points_used, redeemed = self.redeem(due - credit_total)
         credit_total += redeemed
         return PricedOrder(
             order_id=self.order.id,
@@ -353,7 +353,7 @@ class _Run:
             total=money(due - credit_total),
             charges=tuple(charges),
             points_earned=sum(row.points for row in self.rows),
-            points_redeemed=self.order.points_redeemed if redeemed else 0,
+            points_redeemed=points_used,
             applied_promotions=self.applied,
             rejections=tuple(self.rejections),
             notes=tuple(self.notes),
@@ -394,22 +394,24 @@ class _Run:
         )
         return priced, amount
 
-    def redeem(self, due: int) -> int:
-        """The credit for the order's redeemed points, capped at ``due`` (0 without a program)."""
+    def redeem(self, due: int) -> tuple[int, int]:
+        """(points used, credit) for the order's redeemed points, at most what is ``due``."""
         points = self.order.points_redeemed
         if not points:
-            return 0
+            return 0, 0
         program = self.context.points
         if program is None:
             self.reject("points", "points", f"{points} points not redeemed: no points program")
-            return 0
-        credit = program.credit(points, self.scale)
-        amount = min(credit, max(due, 0))
-        note = f"{points} points redeemed for {self.scale.decimal(amount)}"
-        if amount < credit:
-            note += f" (worth {self.scale.decimal(credit)}, capped at what was left to pay)"
-        self.notes.append(note)
-        return amount
+            return 0, 0
+        used, credit = program.redeem(points, due, self.scale)
+        if used == points:
+            self.notes.append(f"{points} points redeemed for {self.scale.decimal(credit)}")
+        else:
+            self.notes.append(
+                f"{used} of {points} points redeemed for {self.scale.decimal(credit)}, all that "
+                "was left to pay; the rest stay with the customer"
+            )
+        return used, credit
 
 
 def _unit_why(item: LineItem) -> Why:

@@ -20,6 +20,11 @@ def _rate(value: object) -> Decimal:
     return rate
 
 
+def _positive_value(_: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    if value.amount <= 0:
+        raise ValidationError(attribute.name, f"a point must be worth more than 0, not {value!r}")
+
+
 @attrs.frozen
 class PointsProgram:
     """``earn_rate`` points per whole currency unit of a line's net (rounded down), and
@@ -27,13 +32,20 @@ class PointsProgram:
     earns 1 point per 1.00 and redeems 100 points for 1.00."""
 
     earn_rate: Decimal = attrs.field(converter=_rate)
-    point_value: Money = attrs.field(validator=money_amount)
+    point_value: Money = attrs.field(validator=[money_amount, _positive_value])
 
     def earned(self, net: int, scale: Scale) -> int:
         """Points earned by a line whose net is ``net`` minor units."""
         numerator, denominator = self.earn_rate.as_integer_ratio()
         return (net * numerator) // (denominator * int(10**scale.places))
 
-    def credit(self, points: int, scale: Scale) -> int:
-        """The credit, in minor units, for redeeming ``points``."""
-        return points * scale.units(self.point_value.amount)
+    def redeem(self, points: int, due: int, scale: Scale) -> tuple[int, int]:
+        """(points used, credit) for offering ``points`` against ``due`` minor units.
+
+        Only the points needed to cover what is due are used (rounded up to a whole point);
+        the credit never exceeds what is due, and the rest of the points stay unspent.
+        """
+        value = scale.units(self.point_value.amount)
+        room = max(due, 0)
+        used = min(points, -(-room // value))
+        return used, min(used * value, room)

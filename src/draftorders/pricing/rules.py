@@ -28,7 +28,13 @@ from draftorders.explain import Why
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale, to_decimal
 from draftorders.rounding import Divider
-from draftorders.validate import check_money, check_type, money_amount, non_empty_text
+from draftorders.validate import (
+    check_money,
+    check_type,
+    money_amount,
+    non_empty_text,
+    percent_range,
+)
 
 __all__ = [
     "AmountOffList",
@@ -136,13 +142,11 @@ class PercentOffList:
     """``percent`` % off the list price, rounded per unit."""
 
     id: str = attrs.field(validator=non_empty_text)
-    percent: Decimal = attrs.field(converter=_percent)
+    percent: Decimal = attrs.field(converter=_percent, validator=percent_range)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
     def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
         """List price less the percentage, per unit."""
-        if self.percent > 100:
-            return f"{self.percent}% off is more than the price"
         listed = scale.units(item.list_price.amount)
         numerator, denominator = _ratio(self.percent)
         unit = listed - divide(listed * numerator, denominator)

@@ -21,6 +21,7 @@ from draftorders.rounding import Divider
 from draftorders.validate import check_money, money_amount, percent_range, positive_quantity
 
 __all__ = [
+    "BENEFITS",
     "AmountOff",
     "BundlePrice",
     "BuyXGetY",
@@ -170,7 +171,12 @@ class BuyXGetY:
         units = groups * self.get
         numerator, denominator = _ratio(self.percent)
         amount = divide(units * unit * numerator, denominator)
-        why = (_why_units, scale, f"{units} unit(s) at {self.percent}% off", units, unit, amount)
+        share = "" if self.percent == 100 else f" x {self.percent}%"
+        why = (
+            _why_text,
+            f"{units} unit(s) at {self.percent}% off: {units} x {scale.decimal(unit)}{share} = "
+            f"{scale.decimal(amount)}",
+        )
         return _capped(scale, amount, net, why)
 
     @property
@@ -321,3 +327,15 @@ class FreeShipping:
 ProductBenefit = PercentOff | AmountOff | BundlePrice | BuyXGetY | FreeGift
 OrderBenefit = OrderPercentOff | OrderAmountOff | SpendTiers
 Benefit = ProductBenefit | OrderBenefit | FreeShipping
+BENEFITS = (
+    PercentOff,
+    AmountOff,
+    BundlePrice,
+    BuyXGetY,
+    FreeGift,
+    OrderPercentOff,
+    OrderAmountOff,
+    SpendTiers,
+    FreeShipping,
+)
+"""Every benefit class, for type checks at run time."""

@@ -16,7 +16,13 @@ from dateutil.rrule import rrule, rrulestr
 from draftorders.customers import Customer
 from draftorders.errors import ValidationError
 from draftorders.money import Money, Scale
-from draftorders.validate import check_type, money_amount, non_empty_text, text_set
+from draftorders.validate import (
+    check_type,
+    money_amount,
+    non_empty_text,
+    positive_quantity,
+    text_set,
+)
 
 __all__ = [
     "Condition",
@@ -70,8 +76,16 @@ class _NoShortfall:
 class Period(_NoShortfall):
     """Valid from ``start`` to ``end`` inclusive; either may be open."""
 
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: dt.date | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(dt.date))
+    )
+    end: dt.date | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(dt.date))
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValidationError("end", f"the period ends ({self.end}) before it starts")
 
     def check(self, facts: Facts) -> str | None:
         """Met on days within the period."""
@@ -121,7 +135,7 @@ class Recurring(_NoShortfall):
 class MinQuantity(_NoShortfall):
     """At least ``quantity`` units of the targeted products (of the order, for order-wide)."""
 
-    quantity: int = attrs.field(validator=check_type(int))
+    quantity: int = attrs.field(validator=positive_quantity)
 
     def check(self, facts: Facts) -> str | None:
         """Met with enough units."""

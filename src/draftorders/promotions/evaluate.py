@@ -193,6 +193,8 @@ class _Scenario:
         assert target is not None
         indexes = [i for i, item in enumerate(self.items) if target.matches(item)]
         if not indexes:
+            if self.unmet(promotion, self.facts(range(len(self.items)))):
+                return
             if isinstance(promotion.benefit, FreeGift):
                 self.reject(promotion, f"add the gift ({target.label}) to the order to get it")
             else:
@@ -367,12 +369,13 @@ def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: Scale) -> Plan
             rejections.extend(r for r in plan.rejections if r.source not in rejected)
             continue
         if plan.applied:
+            mine = scale.decimal(plan.total)
+            verdict = "saves more" if best.total > plan.total else "saves as much and comes first"
             rejections.append(
                 Rejection(
                     promotion.source,
                     promotion.title,
-                    f"exclusive, and another deal saves more ({saved} against "
-                    f"{scale.decimal(plan.total)})",
+                    f"exclusive, and another deal {verdict} ({saved} against {mine})",
                 )
             )
         else:

@@ -9,7 +9,7 @@ import attrs
 from draftorders.errors import ValidationError
 from draftorders.line_item import LineItem
 from draftorders.order import normal_code
-from draftorders.promotions.benefits import Benefit, PromotionClass
+from draftorders.promotions.benefits import BENEFITS, Benefit, PromotionClass
 from draftorders.promotions.conditions import Condition
 from draftorders.validate import check_type, non_empty_text, text_set
 
@@ -53,7 +53,18 @@ def _code(value: object) -> str | None:
 
 
 def _conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
-    return tuple(value)
+    conditions = tuple(value)
+    for condition in conditions:
+        if not callable(getattr(condition, "check", None)):
+            raise ValidationError("conditions", f"{condition!r} has no check(facts) method")
+    return conditions
+
+
+def _limit(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(attribute.name, f"expected a whole number >= 0, got {value!r}")
 
 
 def _classes(value: Iterable[PromotionClass | str]) -> frozenset[PromotionClass]:
@@ -82,7 +93,7 @@ class Promotion:
 
     id: str = attrs.field(validator=non_empty_text)
     title: str = attrs.field(validator=non_empty_text)
-    benefit: Benefit
+    benefit: Benefit = attrs.field(validator=check_type(*BENEFITS))
     target: Target | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_type(Target))
     )
@@ -93,8 +104,8 @@ class Promotion:
     combines_with: frozenset[PromotionClass] = attrs.field(
         default=attrs.Factory(_default_combines, takes_self=True), converter=_classes
     )
-    usage_limit: int | None = None
-    usage_limit_per_customer: int | None = None
+    usage_limit: int | None = attrs.field(default=None, validator=_limit)
+    usage_limit_per_customer: int | None = attrs.field(default=None, validator=_limit)
 
     def __attrs_post_init__(self) -> None:
         if self.kind is PromotionClass.PRODUCT and self.target is None:
