@@ -459,3 +459,13 @@ def test_points_charges_and_discounts_together_add_up() -> None:
     assert priced.total.amount == Decimal("31.82")
     assert priced.points_earned == 22 + 6
     assert_adds_up(priced)
+
+
+def test_the_order_tax_charges_include_a_taxable_debit_and_add_up_to_the_tax_total() -> None:
+    # given a taxable 5.00 surcharge at 10%
+    order = mugs_and_tea().add_debit("Surcharge", "5.00", taxable=True, charge_id="surcharge")
+    # when
+    priced = price(order, TAX)
+    # then
+    assert priced.tax_charges[-1].target == "debit:surcharge"
+    assert sum(tax.amount.amount for tax in priced.tax_charges) == priced.tax_total.amount

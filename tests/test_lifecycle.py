@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import pytest
 
-from builders import EDITS, catalog, editable_order, empty_order, flat_tax, money
+from builders import EDITS, TODAY, catalog, editable_order, empty_order, flat_tax, money
 from draftorders import (
     Action,
     DraftOrder,
     InvalidTransition,
+    InvoiceOutdated,
     InvoiceSent,
     OrderCompleted,
     OrderLocked,
+    PricingContext,
     RevertedToDraft,
     Status,
     ValidationError,
@@ -397,3 +399,30 @@ def test_a_locked_order_says_it_is_locked_before_judging_the_edit_arguments(
     sent = sent_order()
     with pytest.raises(OrderLocked):
         bad_edit(sent)
+
+
+def test_sending_records_the_invoiced_total_and_reverting_clears_it() -> None:
+    # given
+    order = ready_order()
+    priced = price(order, CONTEXT)
+    # when
+    sent = send_invoice(order, priced).order
+    reverted = revert_to_draft(sent).order
+    # then
+    assert sent.invoiced_total == priced.total
+    assert reverted.invoiced_total is None
+    assert sent.duplicate("D2002", TODAY).invoiced_total is None
+
+
+def test_a_sent_invoice_is_not_paid_at_another_total_and_nothing_changes() -> None:
+    # given an order invoiced with 8.25% tax, now priced with none
+    sent = sent_order()
+    before = copy.deepcopy(sent)
+    repriced = price(sent, PricingContext())
+    # when
+    with pytest.raises(InvoiceOutdated) as caught:
+        accept_payment(sent, repriced)
+    # then
+    assert caught.value.invoiced == sent.invoiced_total
+    assert caught.value.now == repriced.total
+    assert sent == before

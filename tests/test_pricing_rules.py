@@ -503,3 +503,15 @@ def test_a_negative_percentage_off_is_refused() -> None:
 def test_a_float_price_or_percentage_in_a_rule_is_a_float_amount_error(build) -> None:
     with pytest.raises(FloatAmountError):
         build()
+
+
+def test_a_price_list_leaves_products_it_does_not_list_and_custom_items_alone() -> None:
+    # given a wholesale list that prices only BOLT, and a wholesale order of a pen and a custom item
+    shop = context(price_lists=(PriceList("wholesale-2026", "wholesale", {"BOLT": money("7.00")}),))
+    order = order_of("PEN", 2, customer=WHOLESALE).add_custom_item("Engraving", "5.00")
+    # when
+    priced = price(order, shop)
+    # then: list prices, and nothing was rejected
+    assert [line.unit_price.amount for line in priced.lines] == [Decimal("12.25"), Decimal("5.00")]
+    assert [line.pricing_rule for line in priced.lines] == [None, None]
+    assert priced.rejections == ()

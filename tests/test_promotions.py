@@ -1204,3 +1204,29 @@ def test_the_explanation_lists_what_was_considered_and_not_applied() -> None:
     lines = text.splitlines()
     start = lines.index("Considered, not applied:")
     assert lines[start + 1] == "  - promotion:TEE10 (10% off tees): needs 3 units, has 2"
+
+
+def test_a_free_gift_whose_condition_fails_gives_that_reason_not_add_the_gift() -> None:
+    # given a gift for orders holding a cap, and an order of one tee
+    gift = Promotion(
+        "GIFT",
+        "free gift with a cap",
+        FreeGift(),
+        target=on("GIFT"),
+        conditions=[OrderContains(skus={"CAP"})],
+    )
+    # when
+    priced = price(order(("TEE", 1)), shop(gift))
+    # then
+    assert reason(priced, "promotion:GIFT") == "the order holds none of CAP"
+
+
+def test_buy_1_get_1_at_half_price_explains_the_percentage_in_its_arithmetic() -> None:
+    # given buy 1 get 1 at 50% off, 7 pens at 4.00
+    half = Promotion("BOGO", "bogo half", BuyXGetY(1, 1, "50"), target=on("PEN"))
+    # when
+    priced = price(order(("PEN", 7)), shop(half))
+    # then
+    (adjustment,) = priced.line("L1").adjustments
+    assert adjustment.amount.amount == Decimal("-6.00")
+    assert adjustment.reason == "3 unit(s) at 50% off: 3 x 4.00 x 50% = 6.00"

@@ -15,16 +15,19 @@ from draftorders import (
     FixedClock,
     InMemoryStore,
     InvalidQuantity,
+    InvoiceOutdated,
     InvoiceSent,
     OrderCompleted,
     OrderLocked,
     OrderNotFound,
+    PricingContext,
     RevertedToDraft,
     Status,
     ValidationError,
 )
 from draftorders.cli import main
 from draftorders.ids import next_order_id
+from draftorders.promotions import OrderAmountOff, Promotion, PromotionBook
 
 CLOCK = FixedClock(dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC))
 
@@ -389,3 +392,29 @@ def test_the_command_line_refuses_an_unknown_command(capsys: pytest.CaptureFixtu
     # then
     assert caught.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_paying_an_invoice_whose_promotion_was_used_up_meanwhile_is_refused() -> None:
+    # given a once-only 5.00 promotion, order A invoiced with it, then order B paid with it
+    book = PromotionBook(
+        [Promotion("ONCE", "5.00 off once", OrderAmountOff(money("5.00")), usage_limit=1)]
+    )
+    shop = DraftOrderService(
+        catalog(),
+        context=PricingContext(promotions=book),
+        clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+    )
+    first = shop.create()
+    shop.edit(first.id, lambda o: o.add_product(catalog(), "MUG", 2))
+    shop.send_invoice(first.id)
+    second = shop.create()
+    shop.edit(second.id, lambda o: o.add_product(catalog(), "MUG", 2))
+    shop.accept_payment(second.id)
+    # when
+    with pytest.raises(InvoiceOutdated) as caught:
+        shop.accept_payment(first.id)
+    # then
+    assert caught.value.invoiced == money("20.98")
+    assert caught.value.now == money("25.98")
+    assert shop.get(first.id).status is Status.INVOICE_SENT
+    assert shop.store.promotion_usage().count("ONCE") == 1
