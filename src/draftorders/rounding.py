@@ -62,6 +62,8 @@ def _up(n: int, d: int) -> int:
     return -(-n // d) if n >= 0 else n // d
 
 
+_LABELS = {mode: mode.name.lower().replace("_", "-") for mode in RoundingMode}
+
 _DIVIDERS: dict[RoundingMode, Divider] = {
     RoundingMode.HALF_UP: _half_up,
     RoundingMode.HALF_DOWN: _half_down,
@@ -92,7 +94,7 @@ class RoundingPolicy:
     @property
     def label(self) -> str:
         """Stable words for explanations, e.g. ``"half-up"``."""
-        return self.mode.name.lower().replace("_", "-")
+        return _LABELS[self.mode]
 
 
 def allocate_units(total: int, weights: Sequence[int], keys: Sequence[str]) -> list[int]:

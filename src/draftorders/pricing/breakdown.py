@@ -8,6 +8,8 @@ pricing hot path arithmetic while every amount stays explainable.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import attrs
 
 from draftorders.charges import ChargeKind
@@ -25,6 +27,19 @@ Charge = tuple[AdjustmentKind, str, int, Why]
 
 TaxRecord = tuple[TaxRate, int, int, Why]
 """A recorded tax at one rate: (rate, base, amount, reason), amounts in minor units."""
+
+
+class Totals(NamedTuple):
+    """An order's totals in minor units (see :class:`PricedOrder` for what each holds)."""
+
+    subtotal: int
+    discount: int
+    net: int
+    shipping: int
+    debit: int
+    credit: int
+    tax: int
+    total: int
 
 
 class LineRow:
@@ -253,20 +268,54 @@ class PricedOrder:
     prices_include_tax: bool
     lines: tuple[PricedLine, ...]
     shipping: PricedShipping | None
-    subtotal: Money
-    discount_total: Money
-    net_subtotal: Money
-    shipping_total: Money
-    debit_total: Money
-    credit_total: Money
-    tax_total: Money
-    total: Money
     charges: tuple[PricedCharge, ...]
     points_earned: int
     points_redeemed: int
     applied_promotions: tuple[str, ...]
     rejections: tuple[Rejection, ...]
     notes: tuple[str, ...]
+    _sums: Totals
+    _scale: Scale
+
+    @property
+    def subtotal(self) -> Money:
+        """The lines before any discount."""
+        return self._scale.money(self._sums.subtotal)
+
+    @property
+    def discount_total(self) -> Money:
+        """Every discount on the lines (manual, promotions, taxable credits)."""
+        return self._scale.money(self._sums.discount)
+
+    @property
+    def net_subtotal(self) -> Money:
+        """The lines after their discounts."""
+        return self._scale.money(self._sums.net)
+
+    @property
+    def shipping_total(self) -> Money:
+        """Shipping as charged, after shipping promotions."""
+        return self._scale.money(self._sums.shipping)
+
+    @property
+    def debit_total(self) -> Money:
+        """All debits (handling fees, surcharges), before their tax."""
+        return self._scale.money(self._sums.debit)
+
+    @property
+    def credit_total(self) -> Money:
+        """Credits taken off after tax: non-taxable credits and redeemed points."""
+        return self._scale.money(self._sums.credit)
+
+    @property
+    def tax_total(self) -> Money:
+        """All tax: lines, shipping and taxable debits."""
+        return self._scale.money(self._sums.tax)
+
+    @property
+    def total(self) -> Money:
+        """What the customer pays."""
+        return self._scale.money(self._sums.total)
 
     def line(self, line_id: str) -> PricedLine:
         """The priced line with this id; :class:`UnknownLine` if there is none."""

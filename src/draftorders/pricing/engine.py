@@ -42,6 +42,7 @@ from draftorders.pricing.breakdown import (
     PricedOrder,
     PricedShipping,
     TaxRecord,
+    Totals,
     tax_charges,
 )
 from draftorders.pricing.context import PricingContext
@@ -200,10 +201,11 @@ class _Run:
                 subtotal = sum(row.net for row in eligible)
                 amount, why = self.discount_amount(discount, subtotal, 1)
                 self.notes.append(
-                    f"order discount {self.scale.decimal(amount)} ({render(why)}) split over "
-                    f"{len(eligible)} line(s) in proportion to their net amounts, largest remainder"
+                    f"order discount {discount.label} split over {len(eligible)} line(s) in "
+                    "proportion to their net amounts, largest remainder"
                 )
-                self.split(eligible, amount, _MANUAL, "manual:order-discount", "")
+                what = (reasons.share_of, why)
+                self.split(eligible, amount, _MANUAL, "manual:order-discount", what)
         for charge in self.order.charges:
             if charge.kind is ChargeKind.CREDIT and charge.taxable:
                 eligible = [row for row in self.rows if row.net > 0]
@@ -215,11 +217,11 @@ class _Run:
                         amount,
                         AdjustmentKind.CREDIT,
                         charge.source,
-                        f"share of taxable credit {charge.title}: ",
+                        (reasons.text, f"share of taxable credit {charge.title}: "),
                     )
 
     def split(
-        self, rows: list[LineRow], amount: int, kind: AdjustmentKind, source: str, what: str
+        self, rows: list[LineRow], amount: int, kind: AdjustmentKind, source: str, what: Why
     ) -> None:
         """Take ``amount`` off ``rows`` in proportion to their nets, by largest remainder."""
         weights = [row.net for row in rows]
@@ -343,20 +345,23 @@ class _Run:
             prices_include_tax=inclusive,
             lines=tuple(priced),
             shipping=shipping,
-            subtotal=money(subtotal),
-            discount_total=money(discount_total),
-            net_subtotal=money(net_subtotal),
-            shipping_total=money(self.shipping_charged),
-            debit_total=money(debit_total),
-            credit_total=money(credit_total),
-            tax_total=money(tax_total),
-            total=money(due - credit_total),
             charges=tuple(charges),
             points_earned=sum(row.points for row in self.rows),
             points_redeemed=points_used,
             applied_promotions=self.applied,
             rejections=tuple(self.rejections),
             notes=tuple(self.notes),
+            sums=Totals(
+                subtotal,
+                discount_total,
+                net_subtotal,
+                self.shipping_charged,
+                debit_total,
+                credit_total,
+                tax_total,
+                due - credit_total,
+            ),
+            scale=scale,
         )
 
     def debit(self, charge: OrderCharge) -> tuple[PricedCharge, int]:

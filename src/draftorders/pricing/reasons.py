@@ -21,6 +21,7 @@ __all__ = [
     "manual_price",
     "percent_discount",
     "share",
+    "share_of",
     "tax",
     "text",
 ]
@@ -70,13 +71,18 @@ def capped(scale: Scale, why: Why, base: int) -> str:
     return f"{render(why)}, capped at {scale.decimal(base)} so the amount stays >= 0"
 
 
-def share(scale: Scale, what: str, amount: int, net: int, subtotal: int, part: int) -> str:
+def share(scale: Scale, what: Why, amount: int, net: int, subtotal: int, part: int) -> str:
     """A line's share of an amount split over lines by largest remainder."""
     exact = scale.exact(amount * net, subtotal)
+    amounts = f"{scale.decimal(amount)} x {scale.decimal(net)} / {scale.decimal(subtotal)}"
     return (
-        f"{what}{scale.decimal(amount)} x {scale.decimal(net)} / {scale.decimal(subtotal)} = "
-        f"{exact:.{SHOWN}g}, {scale.decimal(part)} by largest remainder"
+        f"{render(what)}{amounts} = {exact:.{SHOWN}g}, {scale.decimal(part)} by largest remainder"
     )
+
+
+def share_of(why: Why) -> str:
+    """What a split amount is, before the line's share of it."""
+    return f"{render(why)}; this line's share "
 
 
 def tax(
