@@ -182,8 +182,7 @@ class _Run:
         )
         for index, promotion, amount, why in plan.line_discounts:
             take(rows[index], AdjustmentKind.PROMOTION, promotion.source, amount, why)
-        if plan.shipping_discount is not None:
-            promotion, amount, why = plan.shipping_discount
+        for promotion, amount, why in plan.shipping_discounts:
             self.shipping_charged -= amount
             self.shipping_adjustments.append((promotion.source, amount, why))
         self.applied = tuple(promotion.id for promotion in plan.applied)

@@ -56,24 +56,27 @@ class Situation:
 LineDiscount = tuple[int, Promotion, int, Why]
 """(line index, promotion, amount in minor units, reason)."""
 
+ShippingDiscount = tuple[Promotion, int, Why]
+"""(promotion, amount off shipping in minor units, reason)."""
+
 
 @attrs.frozen
 class Plan:
     """The promotions chosen for an order: discounts per line and on shipping, and the rest."""
 
     line_discounts: tuple[LineDiscount, ...]
-    shipping_discount: tuple[Promotion, int, Why] | None
+    shipping_discounts: tuple[ShippingDiscount, ...]
     applied: tuple[Promotion, ...]
     rejections: tuple[Rejection, ...]
 
     @property
     def total(self) -> int:
         """What the plan saves the customer, in minor units."""
-        shipping = self.shipping_discount[1] if self.shipping_discount is not None else 0
+        shipping = sum(amount for _, amount, _ in self.shipping_discounts)
         return sum(amount for _, _, amount, _ in self.line_discounts) + shipping
 
 
-_NOTHING = Plan((), None, (), ())
+_NOTHING = Plan((), (), (), ())
 
 
 def _why_share(
@@ -106,7 +109,7 @@ class _Scenario:
         self.on_line: dict[int, list[Promotion]] = {}
         self.applied: list[Promotion] = []
         self.discounts: list[LineDiscount] = []
-        self.shipping_discount: tuple[Promotion, int, Why] | None = None
+        self.shipping_discounts: list[ShippingDiscount] = []
         self.rejected: dict[str, Rejection] = {}
         self.skus = frozenset(item.sku for item in items if item.sku is not None)
         self.tags = frozenset(tag for item in items for tag in item.tags)
@@ -129,7 +132,7 @@ class _Scenario:
                 self.apply_shipping(promotion)
         return Plan(
             tuple(self.discounts),
-            self.shipping_discount,
+            tuple(self.shipping_discounts),
             tuple(self.applied),
             tuple(self.rejected.values()),
         )
@@ -283,8 +286,11 @@ class _Scenario:
             self.shipping, self.scale
         )
         amount = min(amount, self.shipping)
+        if amount <= 0:
+            self.reject(promotion, f"{promotion.benefit.label}: nothing to discount")
+            return
         self.shipping -= amount
-        self.shipping_discount = (promotion, amount, why)
+        self.shipping_discounts.append((promotion, amount, why))
         self.applied.append(promotion)
 
 
@@ -327,7 +333,7 @@ def plan_promotions(
     )
     candidates = book.candidates(items, situation.codes)
     if not candidates:
-        return Plan((), None, (), unknown) if unknown else _NOTHING
+        return Plan((), (), (), unknown) if unknown else _NOTHING
     exclusive = [p for p in candidates if p.exclusive]
     shared = [p for p in candidates if not p.exclusive]
 
