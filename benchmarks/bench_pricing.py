@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
@@ -30,6 +28,7 @@ from draftorders import (
     price,
 )
 from kernel import KernelLine, price_kernel
+from timing import timed
 
 ROUNDS = 25
 RATE = TaxRate.percent("8.25", "Sales tax")
@@ -82,14 +81,6 @@ def check_equal(order: DraftOrder, kernel: list[KernelLine]) -> None:
 def read(priced: PricedOrder) -> tuple[list[tuple[str, Money, Money]], Money, Money]:
     """What the kernel returns, read from the breakdown: the timed work includes reading it."""
     return [(p.line_id, p.net, p.tax) for p in priced.lines], priced.tax_total, priced.total
-
-
-def timed(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call of ``fn``, over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
 
 
 def main() -> None:

@@ -10,10 +10,12 @@ never asserts a time.
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
+import sys
 from decimal import Decimal
+from pathlib import Path
 from statistics import median
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 from draftorders import (
     Catalog,
@@ -38,6 +40,7 @@ from draftorders.promotions import (
     SpendTiers,
     Target,
 )
+from timing import timed
 
 ROUNDS = 25
 LINES = 100
@@ -120,14 +123,6 @@ def unrelated(count: int) -> list[Promotion]:
 def context(book: PromotionBook) -> PricingContext:
     """The shop's context with this promotion book."""
     return PricingContext(tax=FlatRateTax(TaxRate.percent("8.25", "Sales tax")), promotions=book)
-
-
-def timed(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call of ``fn``, over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
 
 
 def main() -> None:
