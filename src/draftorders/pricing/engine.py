@@ -90,9 +90,10 @@ class _Run:
         price_list = rules.price_lists.get(customer.group) if customer and customer.group else None
         lines = self.order.lines
         if not rules.products and price_list is None and not any(i.pricing_rule for i in lines):
+            places = scale.places
             self.rows = [
-                LineRow(item, scale.units(item.unit_price.amount), _unit_why(item), None)
-                for item in self.order.lines
+                LineRow(item, int(item.unit_price.amount.scaleb(places)), _unit_why(item), None)
+                for item in lines
             ]
             return
         for item in self.order.lines:
@@ -133,11 +134,14 @@ class _Run:
     # -- stage 2: line adjustments ---------------------------------------------------------------
 
     def line_adjustments(self) -> None:
+        discount_amount = self.discount_amount
         for row in self.rows:
-            discount = row.item.discount
-            if discount is not None:
-                amount, why = self.discount_amount(discount, row.net, row.item.quantity)
-                take(row, _MANUAL, "manual:line-discount", amount, why)
+            item = row.item
+            if item.discount is not None:
+                amount, why = discount_amount(item.discount, row.net, item.quantity)
+                row.net -= amount
+                row.discount += amount
+                row.charges.append((_MANUAL, "manual:line-discount", -amount, why))
 
     def discount_amount(
         self, discount: ManualDiscount, base: int, quantity: int
