@@ -14,7 +14,7 @@ import attrs
 
 from draftorders.charges import ChargeKind
 from draftorders.errors import UnknownLine
-from draftorders.explain import Adjustment, AdjustmentKind, Rejection, Why, render
+from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
 from draftorders.pricing import report
@@ -27,6 +27,9 @@ Charge = tuple[AdjustmentKind, str, int, Why]
 
 TaxRecord = tuple[TaxRate, int, int, Why]
 """A recorded tax at one rate: (rate, base, amount, reason), amounts in minor units."""
+
+ShippingCharge = tuple[str, int, Why]
+"""A recorded shipping promotion: (source, amount off in minor units, reason)."""
 
 
 class Totals(NamedTuple):
@@ -222,12 +225,44 @@ class PricedShipping:
     """
 
     title: str
-    price: Money
-    adjustments: tuple[Adjustment, ...]
-    discount: Money
-    amount: Money
-    taxes: tuple[TaxCharge, ...]
-    tax: Money
+    _price: int
+    _discounts: tuple[ShippingCharge, ...]
+    _taxes: tuple[TaxRecord, ...]
+    _scale: Scale
+
+    @property
+    def price(self) -> Money:
+        """The shipping line's price, before promotions."""
+        return self._scale.money(self._price)
+
+    @property
+    def discount(self) -> Money:
+        """All shipping promotions together (positive)."""
+        return self._scale.money(sum(amount for _, amount, _ in self._discounts))
+
+    @property
+    def amount(self) -> Money:
+        """What is charged for shipping, and taxed."""
+        return self._scale.money(self._price - sum(amount for _, amount, _ in self._discounts))
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Each shipping promotion, signed (negative), with source and reason."""
+        money = self._scale.money
+        return tuple(
+            Adjustment(AdjustmentKind.PROMOTION, source, SHIPPING, money(-amount), render(why))
+            for source, amount, why in self._discounts
+        )
+
+    @property
+    def taxes(self) -> tuple[TaxCharge, ...]:
+        """Tax per rate on shipping."""
+        return tax_charges(SHIPPING, self._taxes, self._scale)
+
+    @property
+    def tax(self) -> Money:
+        """Tax on shipping, all rates."""
+        return self._scale.money(sum(amount for _, _, amount, _ in self._taxes))
 
 
 @attrs.frozen

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.discounts import DiscountKind, ManualDiscount
-from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
+from draftorders.explain import AdjustmentKind, Rejection, Why
 from draftorders.line_item import LineItem
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
@@ -41,6 +41,7 @@ from draftorders.pricing.breakdown import (
     PricedLine,
     PricedOrder,
     PricedShipping,
+    ShippingCharge,
     TaxRecord,
     Totals,
     tax_charges,
@@ -74,7 +75,7 @@ class _Run:
         shipping = order.shipping
         self.shipping = self.scale.units(shipping.price.amount) if shipping is not None else 0
         self.shipping_charged = self.shipping
-        self.shipping_adjustments: list[tuple[str, int, Why]] = []
+        self.shipping_adjustments: list[ShippingCharge] = []
         self.shipping_taxes: tuple[TaxRecord, ...] = ()
         self.debit_taxes: dict[str, tuple[TaxRecord, ...]] = {}
         self.applied: tuple[str, ...] = ()
@@ -292,7 +293,7 @@ class _Run:
     # -- stage 6: totals -------------------------------------------------------------------------
 
     def breakdown(self) -> PricedOrder:
-        scale, inclusive, money = self.scale, self.inclusive, self.scale.money
+        scale, inclusive = self.scale, self.inclusive
         points = self.context.points
         priced = []
         subtotal = discount_total = net_subtotal = tax_total = 0
@@ -311,18 +312,11 @@ class _Run:
             shipping_tax = sum(tax for _, _, tax, _ in self.shipping_taxes)
             tax_total += shipping_tax
             shipping = PricedShipping(
-                title=self.order.shipping.title,
-                price=money(self.shipping),
-                adjustments=tuple(
-                    Adjustment(
-                        AdjustmentKind.PROMOTION, source, SHIPPING, money(-amount), render(why)
-                    )
-                    for source, amount, why in self.shipping_adjustments
-                ),
-                discount=money(self.shipping - self.shipping_charged),
-                amount=money(self.shipping_charged),
-                taxes=tax_charges(SHIPPING, self.shipping_taxes, scale),
-                tax=money(shipping_tax),
+                self.order.shipping.title,
+                self.shipping,
+                tuple(self.shipping_adjustments),
+                self.shipping_taxes,
+                scale,
             )
         debit_total = 0
         charges = []
