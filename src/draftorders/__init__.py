@@ -45,10 +45,10 @@ from draftorders.pricing import (
     TaxCharge,
     price,
 )
-from draftorders.rounding import RoundingMode, RoundingPolicy, allocate
+from draftorders.rounding import InclusiveTarget, RoundingMode, RoundingPolicy, TaxLevel, allocate
 from draftorders.service import DraftOrderService
 from draftorders.storage import InMemoryStore, Store
-from draftorders.tax import FlatRateTax, TaxCalculator, TaxRate
+from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
 
 __version__ = "0.1.0"
 
@@ -74,6 +74,7 @@ __all__ = [
     "FlatRateTax",
     "FloatAmountError",
     "InMemoryStore",
+    "InclusiveTarget",
     "InvalidAddress",
     "InvalidAmount",
     "InvalidPercentage",
@@ -81,6 +82,7 @@ __all__ = [
     "InvalidTransition",
     "InvoiceOutdated",
     "InvoiceSent",
+    "Jurisdiction",
     "LengthUnit",
     "LineItem",
     "LineKind",
@@ -108,9 +110,12 @@ __all__ = [
     "Status",
     "Store",
     "SystemClock",
+    "TableTax",
     "TaxCalculator",
     "TaxCharge",
+    "TaxLevel",
     "TaxRate",
+    "TaxTable",
     "Transition",
     "UnknownCode",
     "UnknownLine",

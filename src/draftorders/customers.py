@@ -11,7 +11,7 @@ from babel.core import get_global
 from draftorders.errors import InvalidAddress, ValidationError
 from draftorders.validate import check_type, non_empty_text, optional_text, text_set
 
-__all__ = ["Address", "Customer", "country_codes"]
+__all__ = ["Address", "Customer", "country_codes", "normal_country"]
 
 _NOT_COUNTRIES = frozenset({"EU", "ZZ"})
 """CLDR regions with a currency that are not countries: the European Union and 'unknown'."""
@@ -25,7 +25,8 @@ def country_codes() -> frozenset[str]:
     return frozenset(code for code in regions if len(code) == 2 and code.isalpha()) - _NOT_COUNTRIES
 
 
-def _country(value: object) -> str:
+def normal_country(value: object) -> str:
+    """An ISO 3166 alpha-2 code, upper-cased; :class:`InvalidAddress` if CLDR does not know it."""
     if not isinstance(value, str) or value.upper() not in country_codes():
         raise InvalidAddress("country", f"{value!r} is not an ISO 3166 country code like 'US'")
     return value.upper()
@@ -35,7 +36,7 @@ def _country(value: object) -> str:
 class Address:
     """A postal address; only the country is required, so a partial address can be kept."""
 
-    country: str = attrs.field(converter=_country)
+    country: str = attrs.field(converter=normal_country)
     name: str | None = attrs.field(default=None, converter=optional_text)
     company: str | None = attrs.field(default=None, converter=optional_text)
     line1: str | None = attrs.field(default=None, converter=optional_text)

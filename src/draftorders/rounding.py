@@ -18,7 +18,15 @@ import attrs
 from draftorders.errors import ValidationError
 from draftorders.money import minor_units, quantum
 
-__all__ = ["Divider", "RoundingMode", "RoundingPolicy", "allocate", "allocate_units"]
+__all__ = [
+    "Divider",
+    "InclusiveTarget",
+    "RoundingMode",
+    "RoundingPolicy",
+    "TaxLevel",
+    "allocate",
+    "allocate_units",
+]
 
 Divider = Callable[[int, int], int]
 """``divide(numerator, denominator)``: the quotient rounded to an integer (denominator > 0)."""
@@ -74,12 +82,43 @@ _DIVIDERS: dict[RoundingMode, Divider] = {
 """One integer division per mode; each takes any sign of numerator and a positive denominator."""
 
 
+class TaxLevel(enum.Enum):
+    """Where tax is rounded."""
+
+    UNIT = "unit"
+    """Per unit: the tax on one unit's net, rounded, times the quantity."""
+    LINE = "line"
+    """Per line and rate (the default): the tax on the line's net, rounded."""
+    DOCUMENT = "document"
+    """Per invoice and rate: the tax on the sum of everything taxed at the rate, rounded once,
+    then split back over the lines by largest remainder (VAT-invoice style)."""
+
+
+class InclusiveTarget(enum.Enum):
+    """With tax-inclusive prices, which part of the gross is rounded; the other is the rest."""
+
+    TAX = "tax"
+    """Round the tax extracted from the gross; net = gross - tax (the default)."""
+    NET = "net"
+    """Round the net; tax = gross - net."""
+
+
 @attrs.frozen
 class RoundingPolicy:
-    """The shop's rounding choices; pricing uses one instance at every rounding point."""
+    """The shop's rounding choices; pricing uses one instance at every rounding point.
+
+    ``mode`` breaks ties (or truncates); ``tax_level`` says where tax is rounded;
+    ``inclusive_target`` which part of a tax-inclusive price is rounded.
+    """
 
     mode: RoundingMode = attrs.field(
         default=RoundingMode.HALF_UP, validator=attrs.validators.instance_of(RoundingMode)
+    )
+    tax_level: TaxLevel = attrs.field(
+        default=TaxLevel.LINE, validator=attrs.validators.instance_of(TaxLevel)
+    )
+    inclusive_target: InclusiveTarget = attrs.field(
+        default=InclusiveTarget.TAX, validator=attrs.validators.instance_of(InclusiveTarget)
     )
 
     @property

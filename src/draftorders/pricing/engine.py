@@ -25,12 +25,11 @@ Money objects and reason texts are made only when the breakdown is read.
 
 from __future__ import annotations
 
-from fractions import Fraction
-from functools import lru_cache
+from collections.abc import Callable
 
 from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.discounts import DiscountKind, ManualDiscount
-from draftorders.explain import AdjustmentKind, Rejection, Why
+from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
 from draftorders.line_item import LineItem
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
@@ -48,17 +47,14 @@ from draftorders.pricing.breakdown import (
 )
 from draftorders.pricing.context import PricingContext
 from draftorders.pricing.rules import PriceList, PricingRule
+from draftorders.pricing.taxation import RateFactors, TaxedItem, Taxer, rate_factors
 from draftorders.promotions import Situation, plan_promotions
-from draftorders.rounding import allocate_units
-from draftorders.tax import TaxRate
+from draftorders.rounding import TaxLevel, allocate_units
 
 __all__ = ["price"]
 
 _MANUAL = AdjustmentKind.MANUAL
 _LIST_PRICE: Why = (reasons.list_price,)
-
-RateFactors = tuple[tuple[TaxRate, int, int], ...]
-"""Each rate with the exact fraction ``numerator / denominator`` of the amount it takes."""
 
 
 class _Run:
@@ -251,12 +247,17 @@ class _Run:
             return
         destination = self.order.shipping_address or self.order.billing_address
         by_category: dict[str, RateFactors] = {}
+        inclusive = self.inclusive
+        taxer = Taxer(self.scale, self.context.rounding, inclusive)
+        tax = taxer.tax
+        document = self.context.rounding.tax_level is TaxLevel.DOCUMENT
+        kept: list[tuple[TaxedItem, Callable[[tuple[TaxRecord, ...]], None]]] = []
 
         def factors_for(category: str) -> RateFactors:
             factors = by_category.get(category)
             if factors is None:
                 rates = calculator.line_rates(category, destination)
-                factors = by_category[category] = _factors(rates, self.inclusive)
+                factors = by_category[category] = rate_factors(rates, inclusive)
             return factors
 
         for row in self.rows:
@@ -264,31 +265,47 @@ class _Run:
             if item.taxable:
                 factors = factors_for(item.tax_category)
                 if factors:
-                    row.taxes = taxes = self.tax_at(factors, row.net)
+                    row.taxes = taxes = tax(row.net, item.quantity, factors)
                     row.tax = taxes[0][2] if len(taxes) == 1 else sum(t[2] for t in taxes)
+                    if document:
+                        kept.append((TaxedItem(item.id, row.net, factors), _row_setter(row)))
         if self.shipping_charged:
-            factors = _factors(calculator.shipping_rates(destination), self.inclusive)
+            factors = rate_factors(calculator.shipping_rates(destination), inclusive)
             if factors:
-                self.shipping_taxes = self.tax_at(factors, self.shipping_charged)
+                self.shipping_taxes = tax(self.shipping_charged, 1, factors)
+                if document:
+                    kept.append(
+                        (
+                            TaxedItem(SHIPPING, self.shipping_charged, factors),
+                            self._set_shipping_taxes,
+                        )
+                    )
         for charge in self.order.charges:
             if charge.kind is ChargeKind.DEBIT and charge.taxable:
                 factors = factors_for(charge.tax_category)
                 if factors:
                     amount = self.scale.units(charge.amount.amount)
-                    self.debit_taxes[charge.id] = self.tax_at(factors, amount)
+                    self.debit_taxes[charge.id] = tax(amount, 1, factors)
+                    if document:
+                        kept.append(
+                            (
+                                TaxedItem(charge.source, amount, factors),
+                                self._debit_setter(charge.id),
+                            )
+                        )
+        if kept:
+            taxer.per_document([taxed for taxed, _ in kept])
+            for taxed, put in kept:
+                put(taxed.records)
 
-    def tax_at(self, factors: RateFactors, amount: int) -> tuple[TaxRecord, ...]:
-        """Tax per rate on ``amount`` (net), or included in it (gross); each rounded once."""
-        divide, inclusive, scale, mode = self.divide, self.inclusive, self.scale, self.mode
-        records: list[TaxRecord] = []
-        for rate, numerator, denominator in factors:
-            tax = divide(amount * numerator, denominator)
-            why = (reasons.tax, scale, rate, inclusive, amount, numerator, denominator, tax, mode)
-            records.append((rate, amount, tax, why))
-        if inclusive:
-            base = amount - sum(tax for _, _, tax, _ in records)
-            return tuple((rate, base, tax, why) for rate, _, tax, why in records)
-        return tuple(records)
+    def _set_shipping_taxes(self, records: tuple[TaxRecord, ...]) -> None:
+        self.shipping_taxes = records
+
+    def _debit_setter(self, charge_id: str) -> Callable[[tuple[TaxRecord, ...]], None]:
+        def put(records: tuple[TaxRecord, ...]) -> None:
+            self.debit_taxes[charge_id] = records
+
+        return put
 
     # -- stage 6: totals -------------------------------------------------------------------------
 
@@ -420,35 +437,19 @@ def _unit_why(item: LineItem) -> Why:
     return _LIST_PRICE if item.unit_price_override is None else (reasons.manual_price, item)
 
 
+def _row_setter(row: LineRow) -> Callable[[tuple[TaxRecord, ...]], None]:
+    def put(records: tuple[TaxRecord, ...]) -> None:
+        row.taxes = records
+        row.tax = sum(tax for _, _, tax, _ in records)
+
+    return put
+
+
 def take(row: LineRow, kind: AdjustmentKind, source: str, amount: int, why: Why) -> None:
     """Record a discount of ``amount`` (positive) on a line and lower its net."""
     row.net -= amount
     row.discount += amount
     row.charges.append((kind, source, -amount, why))
-
-
-@lru_cache(maxsize=1024)
-def _factors(rates: tuple[TaxRate, ...], inclusive: bool) -> RateFactors:
-    """The exact fraction of the amount each rate takes; pure, so cached per rate set.
-
-    A simple rate takes ``r`` of the net; a compound one ``r x (1 + the fractions before
-    it)``. With tax-inclusive prices the amount is gross, so each fraction is divided by
-    ``1 + the sum of all fractions``.
-    """
-    fractions = []
-    before = Fraction(0)
-    for rate in rates:
-        fraction = Fraction(rate.fraction)
-        if rate.compound:
-            fraction *= 1 + before
-        fractions.append(fraction)
-        before += fraction
-    if inclusive:
-        fractions = [fraction / (1 + before) for fraction in fractions]
-    return tuple(
-        (rate, fraction.numerator, fraction.denominator)
-        for rate, fraction in zip(rates, fractions, strict=True)
-    )
 
 
 def price(order: DraftOrder, context: PricingContext | None = None) -> PricedOrder:

@@ -7,6 +7,8 @@ writes one reason in stable words, with no locale formatting. Pricing records
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from draftorders.discounts import ManualDiscount
 from draftorders.explain import Why, render
 from draftorders.line_item import LineItem
@@ -23,6 +25,9 @@ __all__ = [
     "share",
     "share_of",
     "tax",
+    "tax_document",
+    "tax_net_rounded",
+    "tax_per_unit",
     "text",
 ]
 
@@ -83,6 +88,45 @@ def share(scale: Scale, what: Why, amount: int, net: int, subtotal: int, part: i
 def share_of(why: Why) -> str:
     """What a split amount is, before the line's share of it."""
     return f"{render(why)}; this line's share "
+
+
+def tax_per_unit(
+    scale: Scale, rate: TaxRate, inclusive: bool, amount: int, quantity: int, charged: int
+) -> str:
+    """Tax rounded per unit: on one unit's share of ``amount``, times the quantity."""
+    basis = "included in" if inclusive else "of"
+    unit = scale.decimal(charged // quantity)
+    return (
+        f"{rate.name} {rate.percentage}% {basis} {scale.decimal(amount)}, rounded per unit: "
+        f"{quantity} x {unit} = {scale.decimal(charged)}"
+    )
+
+
+def tax_net_rounded(scale: Scale, rate: TaxRate, gross: int, net: int, charged: int) -> str:
+    """Tax in a gross price when the net is the rounded part."""
+    return (
+        f"{rate.name} {rate.percentage}% included in {scale.decimal(gross)}: net rounded to "
+        f"{scale.decimal(net)}, tax {scale.decimal(charged)}"
+    )
+
+
+def tax_document(
+    scale: Scale,
+    rate: TaxRate,
+    whole: Fraction,
+    total: int,
+    exact: Fraction,
+    charged: int,
+    mode: str,
+) -> str:
+    """A line's share of a rate's tax rounded once per document."""
+    whole_shown = scale.exact(whole.numerator, whole.denominator)
+    mine = scale.exact(exact.numerator, exact.denominator)
+    return (
+        f"{rate.name} {rate.percentage}% rounded once per invoice: {whole_shown:.{SHOWN}g} -> "
+        f"{scale.decimal(total)} ({mode}); this line's exact {mine:.{SHOWN}g} -> "
+        f"{scale.decimal(charged)} by largest remainder"
+    )
 
 
 def tax(

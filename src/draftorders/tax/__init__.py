@@ -1,7 +1,8 @@
-"""Taxes: rates as data, and the calculators pricing asks which rates apply."""
+"""Taxes: rates as data, tax tables, and the calculators pricing asks which rates apply."""
 
 from draftorders.tax.calculator import TaxCalculator
 from draftorders.tax.flat import FlatRateTax
 from draftorders.tax.rate import TaxRate
+from draftorders.tax.table import Jurisdiction, TableTax, TaxTable
 
-__all__ = ["FlatRateTax", "TaxCalculator", "TaxRate"]
+__all__ = ["FlatRateTax", "Jurisdiction", "TableTax", "TaxCalculator", "TaxRate", "TaxTable"]

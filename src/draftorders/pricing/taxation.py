@@ -1,0 +1,177 @@
+"""Tax arithmetic for the pricing pipeline's tax stage, under the shop's rounding policy.
+
+Each taxed item (a line, shipping, a taxable debit) is taxed per rate in integer minor units.
+Where the rounding happens is the policy's ``tax_level``:
+
+- ``UNIT``: the tax on one unit's net, rounded, times the quantity;
+- ``LINE``: the tax on the item's net, rounded (the default);
+- ``DOCUMENT``: per rate, the exact taxes of every item are summed and rounded once, then the
+  rounded total is split back over the items by largest remainder.
+
+With tax-inclusive prices the amount is gross. The policy's ``inclusive_target`` says whether
+the tax is rounded (and the net is the rest) or the net is rounded (and the tax is the rest,
+split over the rates in proportion to them). Either way net + tax is exactly the gross.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from fractions import Fraction
+from functools import lru_cache
+from math import lcm
+
+from draftorders.explain import Why
+from draftorders.money import Scale
+from draftorders.pricing import reasons
+from draftorders.pricing.breakdown import TaxRecord
+from draftorders.rounding import InclusiveTarget, RoundingPolicy, TaxLevel, allocate_units
+from draftorders.tax import TaxRate
+
+__all__ = ["RateFactors", "TaxedItem", "Taxer", "rate_factors"]
+
+RateFactors = tuple[tuple[TaxRate, Fraction], ...]
+"""Each rate with the exact fraction of the (net or gross) amount it takes."""
+
+
+@lru_cache(maxsize=1024)
+def rate_factors(rates: tuple[TaxRate, ...], inclusive: bool) -> RateFactors:
+    """The exact fraction of the amount each rate takes; pure, so cached per rate set.
+
+    A simple rate takes ``r`` of the net; a compound one ``r x (1 + the fractions before
+    it)``. With tax-inclusive prices the amount is gross, so each fraction is divided by
+    ``1 + the sum of all fractions``.
+    """
+    fractions = []
+    before = Fraction(0)
+    for rate in rates:
+        fraction = Fraction(rate.fraction)
+        if rate.compound:
+            fraction *= 1 + before
+        fractions.append(fraction)
+        before += fraction
+    if inclusive:
+        fractions = [fraction / (1 + before) for fraction in fractions]
+    return tuple(zip(rates, fractions, strict=True))
+
+
+class TaxedItem:
+    """A taxed item kept for rounding per document: key, amount, rates and tax records."""
+
+    __slots__ = ("amount", "factors", "key", "records")
+
+    def __init__(self, key: str, amount: int, factors: RateFactors) -> None:
+        self.key = key
+        self.amount = amount
+        self.factors = factors
+        self.records: tuple[TaxRecord, ...] = ()
+
+
+def _weights(fractions: Sequence[Fraction]) -> list[int]:
+    """Integers in the same proportions as ``fractions`` (all >= 0)."""
+    common = lcm(*(f.denominator for f in fractions)) if fractions else 1
+    return [f.numerator * (common // f.denominator) for f in fractions]
+
+
+class Taxer:
+    """Taxes items of one order under one rounding policy."""
+
+    def __init__(self, scale: Scale, policy: RoundingPolicy, inclusive: bool) -> None:
+        self.scale = scale
+        self.divide = policy.divide
+        self.mode = policy.label
+        self.level = policy.tax_level
+        self.net_target = inclusive and policy.inclusive_target is InclusiveTarget.NET
+        self.inclusive = inclusive
+
+    def tax(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
+        """Tax per rate on ``amount``, rounded at the unit or the line (for the document
+        level, :meth:`per_document` replaces these afterwards)."""
+        divide, scale, inclusive, mode = self.divide, self.scale, self.inclusive, self.mode
+        per_unit = self.level is TaxLevel.UNIT and quantity > 1
+        if self.net_target:
+            return self._net_rounded(amount, quantity, factors, per_unit)
+        records: list[TaxRecord] = []
+        for rate, fraction in factors:
+            numerator, denominator = fraction.numerator, fraction.denominator
+            if per_unit:
+                tax = divide(amount * numerator, denominator * quantity) * quantity
+                why: Why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
+            else:
+                tax = divide(amount * numerator, denominator)
+                why = (
+                    reasons.tax,
+                    scale,
+                    rate,
+                    inclusive,
+                    amount,
+                    numerator,
+                    denominator,
+                    tax,
+                    mode,
+                )
+            records.append((rate, amount, tax, why))
+        if inclusive:
+            base = amount - sum(tax for _, _, tax, _ in records)
+            return tuple((rate, base, tax, why) for rate, _, tax, why in records)
+        return tuple(records)
+
+    def _net_rounded(
+        self, amount: int, quantity: int, factors: RateFactors, per_unit: bool
+    ) -> tuple[TaxRecord, ...]:
+        """Inclusive prices, net rounded: tax = gross - net, split over the rates."""
+        keep = 1 - sum((fraction for _, fraction in factors), Fraction(0))
+        if per_unit:
+            net = self.divide(amount * keep.numerator, keep.denominator * quantity) * quantity
+        else:
+            net = self.divide(amount * keep.numerator, keep.denominator)
+        fractions = [fraction for _, fraction in factors]
+        total = amount - net
+        shares = (
+            allocate_units(total, _weights(fractions), [r.name for r, _ in factors])
+            if any(fractions)
+            else [0] * len(fractions)
+        )
+        return tuple(
+            (rate, net, share, (reasons.tax_net_rounded, self.scale, rate, amount, net, share))
+            for (rate, _), share in zip(factors, shares, strict=True)
+        )
+
+    def per_document(self, items: Sequence[TaxedItem]) -> None:
+        """Round each rate once over all items, and split the total back by largest remainder.
+
+        Replaces the items' records; with inclusive prices each item's base becomes its gross
+        less its new taxes.
+        """
+        exact: defaultdict[TaxRate, list[tuple[int, int, Fraction]]] = defaultdict(list)
+        for index, item in enumerate(items):
+            for position, (rate, fraction) in enumerate(item.factors):
+                exact[rate].append((index, position, item.amount * fraction))
+        new: dict[tuple[int, int], tuple[int, Why]] = {}
+        for rate, entries in exact.items():
+            whole = sum((value for _, _, value in entries), Fraction(0))
+            total = self.divide(whole.numerator, whole.denominator)
+            weights = _weights([value for _, _, value in entries])
+            keys = [items[index].key for index, _, _ in entries]
+            shares = allocate_units(total, weights, keys) if any(weights) else [0] * len(weights)
+            for (index, position, value), share in zip(entries, shares, strict=True):
+                why = (
+                    reasons.tax_document,
+                    self.scale,
+                    rate,
+                    whole,
+                    total,
+                    value,
+                    share,
+                    self.mode,
+                )
+                new[(index, position)] = (share, why)
+        for index, item in enumerate(items):
+            records: list[TaxRecord] = []
+            for position, (rate, _) in enumerate(item.factors):
+                share, why = new[(index, position)]
+                records.append((rate, item.amount, share, why))
+            if self.inclusive:
+                base = item.amount - sum(share for _, _, share, _ in records)
+                records = [(rate, base, share, why) for rate, _, share, why in records]
+            item.records = tuple(records)

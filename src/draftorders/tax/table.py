@@ -1,0 +1,162 @@
+"""Tax tables: jurisdictions by country, region and postal code, with rates per category.
+
+A :class:`TaxTable` holds :class:`Jurisdiction` entries; an address matches the most specific
+one (a postal-code match beats a region match beats a country match; on a tie the first
+listed wins). Each jurisdiction has its standard rates, in the order they are charged (which
+matters for compound rates), overrides per tax category (``"books": (gst,)``, ``"zero": ()``),
+and the category shipping is taxed at (None: shipping is not taxed there).
+
+:class:`TableTax` is the :class:`~draftorders.tax.calculator.TaxCalculator` over a table. It
+taxes at the destination (the address pricing passes: shipping, else billing), else at the
+shop's ``origin``; a jurisdiction marked ``origin_based`` taxes sales from an origin in the
+same region at the origin's rates.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from draftorders.customers import Address, normal_country
+from draftorders.errors import ValidationError
+from draftorders.tax.rate import TaxRate
+from draftorders.validate import check_type, non_empty_text
+
+__all__ = ["Jurisdiction", "TableTax", "TaxTable"]
+
+_RANGE = re.compile(r"(\d+)-(\d+)")
+
+Rates = tuple[TaxRate, ...]
+
+
+def _rates(value: Iterable[TaxRate]) -> Rates:
+    rates = tuple(value)
+    for rate in rates:
+        if not isinstance(rate, TaxRate):
+            raise ValidationError("rates", f"expected TaxRate, got {rate!r}")
+    return rates
+
+
+def _categories(value: Mapping[str, Iterable[TaxRate]]) -> Mapping[str, Rates]:
+    return MappingProxyType({name: _rates(rates) for name, rates in value.items()})
+
+
+def _postal_codes(value: Iterable[str]) -> tuple[str, ...]:
+    codes = tuple(value)
+    for code in codes:
+        if not isinstance(code, str) or not code.strip():
+            raise ValidationError("postal_codes", f"expected a pattern or range, got {code!r}")
+    return codes
+
+
+def _postal_match(pattern: str, postal_code: str) -> bool:
+    """A glob (``"H2*"``, case-insensitive) or an inclusive numeric range (``"10000-14999"``)."""
+    found = _RANGE.fullmatch(pattern)
+    if found:
+        digits = postal_code.replace(" ", "")
+        if not digits.isdigit() or len(digits) != len(found.group(1)):
+            return False
+        return int(found.group(1)) <= int(digits) <= int(found.group(2))
+    return fnmatch.fnmatchcase(postal_code.upper().replace(" ", ""), pattern.upper())
+
+
+@attrs.frozen
+class Jurisdiction:
+    """A place that charges tax, and its rates."""
+
+    id: str = attrs.field(validator=non_empty_text)
+    country: str = attrs.field(converter=normal_country)
+    rates: Rates = attrs.field(converter=_rates)
+    region: str | None = None
+    postal_codes: tuple[str, ...] = attrs.field(default=(), converter=_postal_codes)
+    categories: Mapping[str, Rates] = attrs.field(factory=dict, converter=_categories)
+    shipping_category: str | None = "standard"
+    origin_based: bool = attrs.field(default=False, validator=check_type(bool))
+
+    @property
+    def specificity(self) -> int:
+        """2 with postal codes, 1 with a region, 0 for a whole country."""
+        return 2 if self.postal_codes else 1 if self.region else 0
+
+    def matches(self, address: Address) -> bool:
+        """True if the address lies in this jurisdiction."""
+        if address.country != self.country:
+            return False
+        if self.region is not None and (address.region or "").upper() != self.region.upper():
+            return False
+        if self.postal_codes:
+            code = address.postal_code
+            return code is not None and any(_postal_match(p, code) for p in self.postal_codes)
+        return True
+
+    def rates_for(self, category: str) -> Rates:
+        """The rates of a tax category: its override, else the standard rates."""
+        return self.categories.get(category, self.rates)
+
+    @property
+    def shipping_rates(self) -> Rates:
+        """The rates shipping is taxed at here (none if shipping is not taxed)."""
+        return () if self.shipping_category is None else self.rates_for(self.shipping_category)
+
+
+def _jurisdictions(value: Iterable[Jurisdiction]) -> tuple[Jurisdiction, ...]:
+    found = tuple(value)
+    for jurisdiction in found:
+        if not isinstance(jurisdiction, Jurisdiction):
+            raise ValidationError("jurisdictions", f"expected Jurisdiction, got {jurisdiction!r}")
+    if len({j.id for j in found}) != len(found):
+        raise ValidationError("jurisdictions", "two jurisdictions have the same id")
+    return found
+
+
+@attrs.frozen
+class TaxTable:
+    """Jurisdictions to look addresses up in."""
+
+    jurisdictions: tuple[Jurisdiction, ...] = attrs.field(converter=_jurisdictions)
+
+    def find(self, address: Address) -> Jurisdiction | None:
+        """The most specific jurisdiction the address lies in, or None."""
+        best: Jurisdiction | None = None
+        for jurisdiction in self.jurisdictions:
+            if jurisdiction.matches(address) and (
+                best is None or jurisdiction.specificity > best.specificity
+            ):
+                best = jurisdiction
+        return best
+
+
+@attrs.frozen
+class TableTax:
+    """Rates from a :class:`TaxTable`, at the destination, else at the shop's ``origin``."""
+
+    table: TaxTable = attrs.field(validator=check_type(TaxTable))
+    origin: Address | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(Address))
+    )
+
+    def where(self, destination: Address | None) -> Jurisdiction | None:
+        """The jurisdiction whose rates apply to a sale to ``destination``."""
+        place = destination if destination is not None else self.origin
+        if place is None:
+            return None
+        found = self.table.find(place)
+        if found is not None and found.origin_based and self.origin is not None:
+            home = self.table.find(self.origin)
+            if home is not None and (home.country, home.region) == (found.country, found.region):
+                return home
+        return found
+
+    def line_rates(self, tax_category: str, destination: Address | None) -> Rates:
+        """The rates of the category where the sale is taxed (none outside every jurisdiction)."""
+        found = self.where(destination)
+        return found.rates_for(tax_category) if found is not None else ()
+
+    def shipping_rates(self, destination: Address | None) -> Rates:
+        """The shipping rates where the sale is taxed."""
+        found = self.where(destination)
+        return found.shipping_rates if found is not None else ()
