@@ -27,7 +27,8 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      ├─ InvalidTransition             action not allowed from the order's status
  ├─ InvoiceOutdated               paying a sent invoice whose total no longer holds
      ├─ OrderLocked                   edit of a sent or completed order
-     └─ ConcurrencyConflict           a save saw a newer version than it was based on
+     ├─ ConcurrencyConflict           a save saw a newer version than it was based on
+ └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ __all__ = [
     "OrderLocked",
     "OrderNotFound",
     "PromotionError",
+    "ProviderError",
     "ShippingAddressRequired",
     "UnknownCode",
     "UnknownLine",
@@ -219,3 +221,11 @@ class ConcurrencyConflict(DraftOrdersError):
         self.order_id = order_id
         self.expected = expected
         self.stored = stored
+
+
+class ProviderError(DraftOrdersError):
+    """An external provider failed; ``provider`` names it and the cause is chained."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(f"{provider}: {message}; nothing was changed")
+        self.provider = provider

@@ -14,7 +14,7 @@ import attrs
 from draftorders.catalog import Catalog
 from draftorders.clock import Clock, SystemClock
 from draftorders.customers import Customer
-from draftorders.errors import UnknownCode
+from draftorders.errors import DraftOrdersError, ProviderError, UnknownCode
 from draftorders.events import OrderCompleted, OrderEvent
 from draftorders.ids import next_order_id
 from draftorders.lifecycle import Transition, accept_payment, revert_to_draft, send_invoice
@@ -22,11 +22,29 @@ from draftorders.money import currency as check_currency
 from draftorders.order import DraftOrder, Status, normal_code
 from draftorders.pricing import PricedOrder, PricingContext, price
 from draftorders.storage import InMemoryStore, Store
+from draftorders.tax import TaxProvider, TaxQuote, TaxRequest, TaxRequestLine
 
-__all__ = ["DraftOrderService", "Edit"]
+__all__ = ["DraftOrderService", "Edit", "tax_request"]
 
 Edit = Callable[[DraftOrder], DraftOrder]
 """An edit: a function from an order to the edited order, e.g. ``lambda o: o.set_notes("x")``."""
+
+
+def tax_request(order: DraftOrder, untaxed: PricedOrder) -> TaxRequest:
+    """What a tax engine is asked for an order priced without tax: each taxable line's net."""
+    lines = tuple(
+        TaxRequestLine(item.id, item.sku, item.tax_category, item.quantity, priced.net)
+        for item, priced in zip(order.lines, untaxed.lines, strict=True)
+        if item.taxable
+    )
+    return TaxRequest(
+        order_id=order.id,
+        currency=order.currency,
+        destination=order.shipping_address or order.billing_address,
+        prices_include_tax=untaxed.prices_include_tax,
+        lines=lines,
+        shipping=untaxed.shipping_total if order.shipping is not None else None,
+    )
 
 
 class DraftOrderService:
@@ -44,6 +62,7 @@ class DraftOrderService:
         store: Store | None = None,
         clock: Clock | None = None,
         id_prefix: str = "D",
+        tax_provider: TaxProvider | None = None,
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -51,6 +70,8 @@ class DraftOrderService:
         self.store: Store = store if store is not None else InMemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.id_prefix = id_prefix
+        self.tax_provider = tax_provider
+        """An external tax engine; without one, the context's tax calculator is used."""
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
 
@@ -119,18 +140,34 @@ class DraftOrderService:
             raise UnknownCode(normal)
         return self.edit(order_id, lambda order: order.add_code(normal))
 
-    def pricing_context(self) -> PricingContext:
-        """The shop's context with promotion usage as the store has it now."""
-        return attrs.evolve(self.context, usage=self.store.promotion_usage())
+    def pricing_context(self, order: DraftOrder) -> PricingContext:
+        """The shop's context for ``order``: promotion usage as the store has it now, and the
+        tax engine's quote when there is one (a failing engine raises ProviderError)."""
+        context = attrs.evolve(self.context, usage=self.store.promotion_usage())
+        exempt = order.customer is not None and order.customer.tax_exempt
+        if self.tax_provider is None or not order.taxes_enabled or exempt:
+            return context
+        untaxed = price(order, attrs.evolve(context, tax=None))
+        request = tax_request(order, untaxed)
+        try:
+            quote = self.tax_provider.quote(request)
+        except DraftOrdersError:
+            raise
+        except Exception as error:
+            raise ProviderError("tax provider", f"the quote failed: {error!r}") from error
+        if not isinstance(quote, TaxQuote):
+            raise ProviderError("tax provider", f"expected a TaxQuote, got {quote!r}")
+        return attrs.evolve(context, tax_quote=quote.check(request))
 
     def price(self, order_id: str) -> PricedOrder:
         """Price the stored order with the shop's context."""
-        return price(self.store.get(order_id), self.pricing_context())
+        order = self.store.get(order_id)
+        return price(order, self.pricing_context(order))
 
     def send_invoice(self, order_id: str) -> Transition:
         """Price the order, lock it as invoice sent, and save it."""
         order = self.store.get(order_id)
-        return self._apply(order, send_invoice(order, price(order, self.pricing_context())))
+        return self._apply(order, send_invoice(order, price(order, self.pricing_context(order))))
 
     def revert_to_draft(self, order_id: str) -> Transition:
         """Unlock a sent order for editing; its earlier invoice becomes stale."""
@@ -140,7 +177,8 @@ class DraftOrderService:
     def accept_payment(self, order_id: str) -> Transition:
         """Complete the order as paid; it moves from the drafts to the orders list."""
         order = self.store.get(order_id)
-        return self._apply(order, accept_payment(order, price(order, self.pricing_context())))
+        priced = price(order, self.pricing_context(order))
+        return self._apply(order, accept_payment(order, priced))
 
     def _apply(self, before: DraftOrder, transition: Transition) -> Transition:
         self.store.save(transition.order, expected_version=before.version)

@@ -10,7 +10,7 @@ from draftorders.pricing.points import PointsProgram
 from draftorders.pricing.rules import RuleBook
 from draftorders.promotions import PromotionBook, PromotionUsage
 from draftorders.rounding import RoundingPolicy
-from draftorders.tax import TaxCalculator
+from draftorders.tax import TaxCalculator, TaxQuote
 from draftorders.validate import check_type
 
 __all__ = ["PricingContext"]
@@ -42,6 +42,10 @@ class PricingContext:
     points: PointsProgram | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_type(PointsProgram))
     )
+    tax_quote: TaxQuote | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(TaxQuote))
+    )
+    """Taxes quoted by an external engine for this order; when set, they replace ``tax``."""
     today: dt.date | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_type(dt.date))
     )

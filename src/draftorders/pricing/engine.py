@@ -50,6 +50,7 @@ from draftorders.pricing.rules import PriceList, PricingRule
 from draftorders.pricing.taxation import RateFactors, TaxedItem, Taxer, rate_factors
 from draftorders.promotions import Situation, plan_promotions
 from draftorders.rounding import TaxLevel, allocate_units
+from draftorders.tax import QuotedTax, TaxQuote
 
 __all__ = ["price"]
 
@@ -235,8 +236,8 @@ class _Run:
     # -- stage 5: tax ----------------------------------------------------------------------------
 
     def taxes(self) -> None:
-        calculator = self.context.tax
-        if calculator is None:
+        calculator, quote = self.context.tax, self.context.tax_quote
+        if calculator is None and quote is None:
             return
         if not self.order.taxes_enabled:
             self.notes.append("taxes switched off for this order")
@@ -245,6 +246,10 @@ class _Run:
         if customer is not None and customer.tax_exempt:
             self.notes.append(f"customer {customer.id} is tax exempt: no tax charged")
             return
+        if quote is not None:
+            self.quoted(quote)
+            return
+        assert calculator is not None
         destination = self.order.shipping_address or self.order.billing_address
         by_category: dict[str, RateFactors] = {}
         inclusive = self.inclusive
@@ -297,6 +302,25 @@ class _Run:
             taxer.per_document([taxed for taxed, _ in kept])
             for taxed, put in kept:
                 put(taxed.records)
+
+    def quoted(self, quote: TaxQuote) -> None:
+        """Taxes as an external engine quoted them, per line id and for shipping."""
+        scale, inclusive = self.scale, self.inclusive
+
+        def records(amount: int, taxes: tuple[QuotedTax, ...]) -> tuple[TaxRecord, ...]:
+            charged = [(tax.rate, scale.units(tax.amount.amount)) for tax in taxes]
+            base = amount - sum(units for _, units in charged) if inclusive else amount
+            return tuple(
+                (rate, base, units, (reasons.quoted, scale, rate, units)) for rate, units in charged
+            )
+
+        for row in self.rows:
+            taxes = quote.lines.get(row.item.id, ())
+            if taxes and row.item.taxable:
+                row.taxes = records(row.net, taxes)
+                row.tax = sum(units for _, _, units, _ in row.taxes)
+        if quote.shipping and self.shipping_charged:
+            self.shipping_taxes = records(self.shipping_charged, quote.shipping)
 
     def _set_shipping_taxes(self, records: tuple[TaxRecord, ...]) -> None:
         self.shipping_taxes = records

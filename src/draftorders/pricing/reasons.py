@@ -22,6 +22,7 @@ __all__ = [
     "list_price",
     "manual_price",
     "percent_discount",
+    "quoted",
     "share",
     "share_of",
     "tax",
@@ -88,6 +89,11 @@ def share(scale: Scale, what: Why, amount: int, net: int, subtotal: int, part: i
 def share_of(why: Why) -> str:
     """What a split amount is, before the line's share of it."""
     return f"{render(why)}; this line's share "
+
+
+def quoted(scale: Scale, rate: TaxRate, charged: int) -> str:
+    """Tax as an external engine quoted it."""
+    return f"{rate.name} {rate.percentage}%: {scale.decimal(charged)} as quoted by the tax engine"
 
 
 def tax_per_unit(
