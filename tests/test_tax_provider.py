@@ -1,0 +1,119 @@
+"""An external tax engine: quotes are keyed by line id, checked on receipt, and a failure
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from builders import catalog, money
+from draftorders import (
+    Customer,
+    DraftOrderService,
+    FixedClock,
+    ProviderError,
+    Status,
+    TaxRate,
+    ValidationError,
+)
+from draftorders.tax import QuotedTax, TaxQuote, TaxRequest
+
+STATE = TaxRate.percent("7.25", "State")
+
+
+class Engine:
+    """A fake engine: 7.25% of each line's net, half-up, and it remembers the requests."""
+
+    def __init__(self, *, extra_line: bool = False, currency: str = "USD") -> None:
+        self.requests: list[TaxRequest] = []
+        self.extra_line = extra_line
+        self.currency = currency
+
+    def quote(self, request: TaxRequest) -> TaxQuote:
+        self.requests.append(request)
+        lines = {
+            line.line_id: [QuotedTax(STATE, money(str(_tax(line.amount.amount)), self.currency))]
+            for line in request.lines
+        }
+        if self.extra_line:
+            lines["L99"] = [QuotedTax(STATE, money("1.00"))]
+        return TaxQuote(lines)
+
+
+class Broken:
+    def quote(self, request: TaxRequest) -> TaxQuote:
+        raise TimeoutError("the engine did not answer")
+
+
+def _tax(amount: Decimal) -> Decimal:
+    return (amount * Decimal("0.0725")).quantize(Decimal("0.01"))
+
+
+def shop(provider: object) -> DraftOrderService:
+    return DraftOrderService(
+        catalog(),
+        tax_provider=provider,  # type: ignore[arg-type]
+        clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+    )
+
+
+def draft(service: DraftOrderService, customer: Customer | None = None) -> str:
+    order = service.create(customer=customer)
+    service.edit(order.id, lambda o: o.add_product(catalog(), "MUG", 3))
+    service.edit(order.id, lambda o: o.add_custom_item("Gift wrap", "2.00", taxable=False))
+    return order.id
+
+
+def test_the_engine_is_asked_for_each_taxable_line_net_and_its_quote_is_charged() -> None:
+    engine = Engine()
+    service = shop(engine)
+    order_id = draft(service)
+    # when
+    priced = service.price(order_id)
+    # then
+    (request,) = engine.requests
+    assert [(line.line_id, line.amount) for line in request.lines] == [("L1", money("38.97"))]
+    assert priced.line("L1").tax.amount == Decimal("2.83")
+    assert priced.line("L2").tax.amount == Decimal("0.00")
+    assert priced.total.amount == Decimal("43.80")  # 38.97 + 2.00 + 2.83
+    (charge,) = priced.line("L1").taxes
+    assert charge.reason == "State 7.25%: 2.83 as quoted by the tax engine"
+
+
+def test_a_failing_engine_raises_provider_error_with_its_cause_and_nothing_changes() -> None:
+    service = shop(Broken())
+    order_id = draft(service)
+    before = service.get(order_id)
+    # when
+    with pytest.raises(ProviderError) as caught:
+        service.send_invoice(order_id)
+    # then
+    assert isinstance(caught.value.__cause__, TimeoutError)
+    assert caught.value.provider == "tax provider"
+    assert service.get(order_id) == before
+    assert service.get(order_id).status is Status.DRAFT
+
+
+def test_a_quote_for_a_line_that_was_not_asked_about_is_refused() -> None:
+    service = shop(Engine(extra_line=True))
+    with pytest.raises(ValidationError, match="L99"):
+        service.price(draft(service))
+
+
+def test_a_quote_in_another_currency_is_refused() -> None:
+    service = shop(Engine(currency="EUR"))
+    with pytest.raises(ValidationError, match="not USD"):
+        service.price(draft(service))
+
+
+def test_a_tax_exempt_customer_is_not_sent_to_the_engine() -> None:
+    engine = Engine()
+    service = shop(engine)
+    order_id = draft(service, Customer(id="C1", name="Ada", tax_exempt=True))
+    # when
+    priced = service.price(order_id)
+    # then
+    assert engine.requests == []
+    assert priced.tax_total.amount == Decimal("0.00")
