@@ -21,6 +21,7 @@ from draftorders.money import minor_units, quantum
 __all__ = [
     "Divider",
     "InclusiveTarget",
+    "Remainder",
     "RoundingMode",
     "RoundingPolicy",
     "TaxLevel",
@@ -94,6 +95,17 @@ class TaxLevel(enum.Enum):
     then split back over the lines by largest remainder (VAT-invoice style)."""
 
 
+class Remainder(enum.Enum):
+    """Where the minor units left over by a proportional split go."""
+
+    LARGEST = "largest"
+    """To the parts with the largest remainders, ties by key (the default; order-independent)."""
+    FIRST = "first"
+    """To the first parts (in the order given) that have a remainder."""
+    LAST = "last"
+    """To the last parts (in the order given) that have a remainder."""
+
+
 class InclusiveTarget(enum.Enum):
     """With tax-inclusive prices, which part of the gross is rounded; the other is the rest."""
 
@@ -107,8 +119,10 @@ class InclusiveTarget(enum.Enum):
 class RoundingPolicy:
     """The shop's rounding choices; pricing uses one instance at every rounding point.
 
-    ``mode`` breaks ties (or truncates); ``tax_level`` says where tax is rounded;
-    ``inclusive_target`` which part of a tax-inclusive price is rounded.
+    ``mode`` breaks ties (or truncates); ``discount_mode``, if set, rounds percentage
+    discounts differently (``DOWN`` truncates them); ``tax_level`` says where tax is
+    rounded; ``inclusive_target`` which part of a tax-inclusive price is rounded;
+    ``remainder`` where the units left over by a split (order discounts, per-invoice tax) go.
     """
 
     mode: RoundingMode = attrs.field(
@@ -120,6 +134,18 @@ class RoundingPolicy:
     inclusive_target: InclusiveTarget = attrs.field(
         default=InclusiveTarget.TAX, validator=attrs.validators.instance_of(InclusiveTarget)
     )
+    discount_mode: RoundingMode | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(RoundingMode)),
+    )
+    remainder: Remainder = attrs.field(
+        default=Remainder.LARGEST, validator=attrs.validators.instance_of(Remainder)
+    )
+
+    @property
+    def discount_divide(self) -> Divider:
+        """``divide`` for percentage discounts: ``discount_mode`` if set, else ``mode``."""
+        return _DIVIDERS[self.discount_mode or self.mode]
 
     @property
     def divide(self) -> Divider:
@@ -136,13 +162,20 @@ class RoundingPolicy:
         return _LABELS[self.mode]
 
 
-def allocate_units(total: int, weights: Sequence[int], keys: Sequence[str]) -> list[int]:
+def allocate_units(
+    total: int,
+    weights: Sequence[int],
+    keys: Sequence[str],
+    remainder: Remainder = Remainder.LARGEST,
+) -> list[int]:
     """Split ``total`` minor units over integer ``weights`` in proportion, summing exactly.
 
     Largest-remainder method: each part gets the floor of its exact share, and the units left
     over go one each to the parts with the largest remainders; ties go to the smallest key, so
-    the result does not depend on the order of the parts. When ``total`` does not exceed the
-    sum of the weights, no part exceeds its weight.
+    the result does not depend on the order of the parts. With ``remainder`` FIRST or LAST
+    they go instead to the first or last parts, in the order given, that have a remainder.
+    Either way, when ``total`` does not exceed the sum of the weights, no part exceeds its
+    weight.
     """
     if len(weights) != len(keys):
         raise ValidationError("weights", "weights and keys must have the same length")
@@ -163,7 +196,13 @@ def allocate_units(total: int, weights: Sequence[int], keys: Sequence[str]) -> l
         remainders.append((-rest, keys[i], i))
     leftover = total - sum(parts)
     if leftover:
-        for _, _, i in sorted(remainders)[:leftover]:
+        if remainder is Remainder.LARGEST:
+            order = [i for _, _, i in sorted(remainders)]
+        else:
+            order = [i for rest, _, i in remainders if rest]
+            if remainder is Remainder.LAST:
+                order.reverse()
+        for i in order[:leftover]:
             parts[i] += 1
     return parts
 

@@ -66,6 +66,8 @@ class _Run:
         self.context = context
         self.scale = Scale.of(order.currency)
         self.divide = context.rounding.divide
+        self.discount_divide = context.rounding.discount_divide
+        self.remainder = context.rounding.remainder
         self.mode = context.rounding.label
         self.inclusive = context.prices_include_tax
         self.rows: list[LineRow] = []
@@ -148,7 +150,7 @@ class _Run:
         why: Why
         if discount.kind is DiscountKind.PERCENTAGE:
             numerator, denominator = discount.ratio
-            amount = self.divide(base * numerator, denominator)
+            amount = self.discount_divide(base * numerator, denominator)
             why = (reasons.percent_discount, self.scale, discount, base, amount, self.mode)
         else:
             assert discount.amount is not None
@@ -172,7 +174,8 @@ class _Run:
             codes=order.coupon_codes,
             usage=context.usage,
             scale=self.scale,
-            divide=self.divide,
+            divide=self.discount_divide,
+            remainder=self.remainder,
         )
         plan = plan_promotions(
             context.promotions,
@@ -227,7 +230,7 @@ class _Run:
         """Take ``amount`` off ``rows`` in proportion to their nets, by largest remainder."""
         weights = [row.net for row in rows]
         subtotal = sum(weights)
-        shares = allocate_units(amount, weights, [row.item.id for row in rows])
+        shares = allocate_units(amount, weights, [row.item.id for row in rows], self.remainder)
         for row, weight, part in zip(rows, weights, shares, strict=True):
             if part:
                 why = (reasons.share, self.scale, what, amount, weight, subtotal, part)

@@ -10,7 +10,8 @@ Where the rounding happens is the policy's ``tax_level``:
 
 With tax-inclusive prices the amount is gross. The policy's ``inclusive_target`` says whether
 the tax is rounded (and the net is the rest) or the net is rounded (and the tax is the rest,
-split over the rates in proportion to them). Either way net + tax is exactly the gross.
+split over the rates in proportion to them; per document, each rate's total is the gross
+less its rounded net). Either way net + tax is exactly the gross.
 """
 
 from __future__ import annotations
@@ -67,6 +68,18 @@ class TaxedItem:
         self.records: tuple[TaxRecord, ...] = ()
 
 
+def _within_gross(amount: int, records: list[TaxRecord]) -> tuple[TaxRecord, ...]:
+    """Inclusive records with their base (gross less taxes); taxes rounded per unit upwards on
+    tiny amounts can pass the gross, so each is capped at what the gross has left."""
+    left = amount
+    capped = []
+    for rate, _, tax, why in records:
+        tax = min(tax, left)
+        left -= tax
+        capped.append((rate, tax, why))
+    return tuple((rate, left, tax, why) for rate, tax, why in capped)
+
+
 def _weights(fractions: Sequence[Fraction]) -> list[int]:
     """Integers in the same proportions as ``fractions`` (all >= 0)."""
     common = lcm(*(f.denominator for f in fractions)) if fractions else 1
@@ -83,6 +96,7 @@ class Taxer:
         self.level = policy.tax_level
         self.net_target = inclusive and policy.inclusive_target is InclusiveTarget.NET
         self.inclusive = inclusive
+        self.remainder = policy.remainder
 
     def tax(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
         """Tax per rate on ``amount``, rounded at the unit or the line (for the document
@@ -112,8 +126,7 @@ class Taxer:
                 )
             records.append((rate, amount, tax, why))
         if inclusive:
-            base = amount - sum(tax for _, _, tax, _ in records)
-            return tuple((rate, base, tax, why) for rate, _, tax, why in records)
+            return _within_gross(amount, records)
         return tuple(records)
 
     def _net_rounded(
@@ -121,17 +134,19 @@ class Taxer:
     ) -> tuple[TaxRecord, ...]:
         """Inclusive prices, net rounded: tax = gross - net, split over the rates."""
         keep = 1 - sum((fraction for _, fraction in factors), Fraction(0))
+        if keep == 1:  # only 0% rates: nothing to extract, whatever the rounding
+            return tuple(
+                (rate, amount, 0, (reasons.tax_net_rounded, self.scale, rate, amount, amount, 0))
+                for rate, _ in factors
+            )
         if per_unit:
             net = self.divide(amount * keep.numerator, keep.denominator * quantity) * quantity
         else:
             net = self.divide(amount * keep.numerator, keep.denominator)
+        net = min(max(net, 0), amount)  # rounding per unit up can pass the gross
         fractions = [fraction for _, fraction in factors]
         total = amount - net
-        shares = (
-            allocate_units(total, _weights(fractions), [r.name for r, _ in factors])
-            if any(fractions)
-            else [0] * len(fractions)
-        )
+        shares = allocate_units(total, _weights(fractions), [r.name for r, _ in factors])
         return tuple(
             (rate, net, share, (reasons.tax_net_rounded, self.scale, rate, amount, net, share))
             for (rate, _), share in zip(factors, shares, strict=True)
@@ -150,10 +165,19 @@ class Taxer:
         new: dict[tuple[int, int], tuple[int, Why]] = {}
         for rate, entries in exact.items():
             whole = sum((value for _, _, value in entries), Fraction(0))
-            total = self.divide(whole.numerator, whole.denominator)
+            if self.net_target:  # round the net (gross - tax): tax = top - round(top - whole)
+                top = -(-whole.numerator // whole.denominator)
+                rest = top - whole
+                total = top - self.divide(rest.numerator, rest.denominator)
+            else:
+                total = self.divide(whole.numerator, whole.denominator)
             weights = _weights([value for _, _, value in entries])
             keys = [items[index].key for index, _, _ in entries]
-            shares = allocate_units(total, weights, keys) if any(weights) else [0] * len(weights)
+            shares = (
+                allocate_units(total, weights, keys, self.remainder)
+                if any(weights)
+                else [0] * len(weights)
+            )
             for (index, position, value), share in zip(entries, shares, strict=True):
                 why = (
                     reasons.tax_document,

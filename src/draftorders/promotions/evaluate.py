@@ -34,7 +34,7 @@ from draftorders.promotions.book import PromotionBook
 from draftorders.promotions.conditions import Facts
 from draftorders.promotions.promotion import Promotion
 from draftorders.promotions.usage import PromotionUsage
-from draftorders.rounding import Divider, allocate_units
+from draftorders.rounding import Divider, Remainder, allocate_units
 
 __all__ = ["Plan", "Situation", "plan_promotions"]
 
@@ -51,6 +51,9 @@ class Situation:
     usage: PromotionUsage
     scale: Scale
     divide: Divider
+    """Rounds percentage discounts (the shop's discount rounding mode)."""
+    remainder: Remainder = Remainder.LARGEST
+    """Where the units left over by splitting an order promotion go."""
 
 
 LineDiscount = tuple[int, Promotion, int, Why]
@@ -266,7 +269,8 @@ class _Scenario:
             self.reject(promotion, f"{benefit.label}: nothing to discount")
             return
         weights = [self.nets[i] for i in indexes]
-        shares = allocate_units(amount, weights, [self.items[i].id for i in indexes])
+        keys = [self.items[i].id for i in indexes]
+        shares = allocate_units(amount, weights, keys, self.situation.remainder)
         for i, weight, share in zip(indexes, weights, shares, strict=True):
             if share:
                 self.nets[i] -= share
