@@ -46,7 +46,14 @@ from draftorders.pricing import (
     TaxCharge,
     price,
 )
-from draftorders.rounding import InclusiveTarget, RoundingMode, RoundingPolicy, TaxLevel, allocate
+from draftorders.rounding import (
+    InclusiveTarget,
+    Remainder,
+    RoundingMode,
+    RoundingPolicy,
+    TaxLevel,
+    allocate,
+)
 from draftorders.service import DraftOrderService
 from draftorders.storage import InMemoryStore, Store
 from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
@@ -104,6 +111,7 @@ __all__ = [
     "Product",
     "PromotionError",
     "ProviderError",
+    "Remainder",
     "RevertedToDraft",
     "RoundingMode",
     "RoundingPolicy",
