@@ -145,9 +145,14 @@ class TableTax:
         if place is None:
             return None
         found = self.table.find(place)
-        if found is not None and found.origin_based and self.origin is not None:
-            home = self.table.find(self.origin)
-            if home is not None and (home.country, home.region) == (found.country, found.region):
+        origin = self.origin
+        if found is not None and found.origin_based and origin is not None:
+            same_region = (
+                origin.country == place.country
+                and (origin.region or "").upper() == (place.region or "").upper()
+            )
+            home = self.table.find(origin) if same_region else None
+            if home is not None:
                 return home
         return found
 
