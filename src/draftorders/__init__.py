@@ -47,6 +47,7 @@ from draftorders.pricing import (
     price,
 )
 from draftorders.rounding import (
+    DiscountBasis,
     InclusiveTarget,
     Remainder,
     RoundingMode,
@@ -72,6 +73,7 @@ __all__ = [
     "Customer",
     "DetailsFormat",
     "Dimensions",
+    "DiscountBasis",
     "DiscountExceedsAmount",
     "DiscountKind",
     "DraftOrder",

@@ -77,6 +77,8 @@ class Customer:
     """Customer group, e.g. ``"wholesale"``; pricing rules and promotions can target it."""
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     tax_exempt: bool = attrs.field(default=False, validator=check_type(bool))
+    tax_exemption_id: str | None = attrs.field(default=None, converter=optional_text)
+    """The certificate or registration that makes the customer exempt, shown with the order."""
     addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses)
 
     def with_address(self, address: Address) -> Customer:

@@ -19,6 +19,7 @@ from draftorders.errors import ValidationError
 from draftorders.money import minor_units, quantum
 
 __all__ = [
+    "DiscountBasis",
     "Divider",
     "InclusiveTarget",
     "Remainder",
@@ -106,6 +107,15 @@ class Remainder(enum.Enum):
     """To the last parts (in the order given) that have a remainder."""
 
 
+class DiscountBasis(enum.Enum):
+    """What an order-level percentage is taken from when there are several."""
+
+    SEQUENTIAL = "sequential"
+    """From what the order-level discounts before it left: they compound (the default)."""
+    ORIGINAL = "original"
+    """From the subtotal before any order-level discount: the percentages add up."""
+
+
 class InclusiveTarget(enum.Enum):
     """With tax-inclusive prices, which part of the gross is rounded; the other is the rest."""
 
@@ -122,7 +132,9 @@ class RoundingPolicy:
     ``mode`` breaks ties (or truncates); ``discount_mode``, if set, rounds percentage
     discounts differently (``DOWN`` truncates them); ``tax_level`` says where tax is
     rounded; ``inclusive_target`` which part of a tax-inclusive price is rounded;
-    ``remainder`` where the units left over by a split (order discounts, per-invoice tax) go.
+    ``remainder`` where the units left over by a split (order discounts, per-invoice tax) go;
+    ``order_discount_basis`` whether order-level percentages compound or add up; and
+    ``order_discounts_cover_shipping`` whether whole-order discounts also reduce shipping.
     """
 
     mode: RoundingMode = attrs.field(
@@ -140,6 +152,12 @@ class RoundingPolicy:
     )
     remainder: Remainder = attrs.field(
         default=Remainder.LARGEST, validator=attrs.validators.instance_of(Remainder)
+    )
+    order_discount_basis: DiscountBasis = attrs.field(
+        default=DiscountBasis.SEQUENTIAL, validator=attrs.validators.instance_of(DiscountBasis)
+    )
+    order_discounts_cover_shipping: bool = attrs.field(
+        default=False, validator=attrs.validators.instance_of(bool)
     )
 
     @property

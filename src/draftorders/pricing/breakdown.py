@@ -28,8 +28,8 @@ Charge = tuple[AdjustmentKind, str, int, Why]
 TaxRecord = tuple[TaxRate, int, int, Why]
 """A recorded tax at one rate: (rate, base, amount, reason), amounts in minor units."""
 
-ShippingCharge = tuple[str, int, Why]
-"""A recorded shipping promotion: (source, amount off in minor units, reason)."""
+ShippingCharge = tuple[AdjustmentKind, str, int, Why]
+"""A recorded shipping discount: (kind, source, amount off in minor units, reason)."""
 
 
 class Totals(NamedTuple):
@@ -238,20 +238,20 @@ class PricedShipping:
     @property
     def discount(self) -> Money:
         """All shipping promotions together (positive)."""
-        return self._scale.money(sum(amount for _, amount, _ in self._discounts))
+        return self._scale.money(sum(amount for _, _, amount, _ in self._discounts))
 
     @property
     def amount(self) -> Money:
         """What is charged for shipping, and taxed."""
-        return self._scale.money(self._price - sum(amount for _, amount, _ in self._discounts))
+        return self._scale.money(self._price - sum(amount for _, _, amount, _ in self._discounts))
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
-        """Each shipping promotion, signed (negative), with source and reason."""
+        """Each shipping discount, signed (negative), with source and reason."""
         money = self._scale.money
         return tuple(
-            Adjustment(AdjustmentKind.PROMOTION, source, SHIPPING, money(-amount), render(why))
-            for source, amount, why in self._discounts
+            Adjustment(kind, source, SHIPPING, money(-amount), render(why))
+            for kind, source, amount, why in self._discounts
         )
 
     @property

@@ -48,8 +48,8 @@ from draftorders.pricing.breakdown import (
 from draftorders.pricing.context import PricingContext
 from draftorders.pricing.rules import PriceList, PricingRule
 from draftorders.pricing.taxation import RateFactors, TaxedItem, Taxer, rate_factors
-from draftorders.promotions import Situation, plan_promotions
-from draftorders.rounding import TaxLevel, allocate_units
+from draftorders.promotions import PromotionClass, Situation, plan_promotions
+from draftorders.rounding import DiscountBasis, TaxLevel, allocate_units
 from draftorders.tax import QuotedTax, TaxQuote
 
 __all__ = ["price"]
@@ -75,6 +75,8 @@ class _Run:
         self.shipping = self.scale.units(shipping.price.amount) if shipping is not None else 0
         self.shipping_charged = self.shipping
         self.shipping_adjustments: list[ShippingCharge] = []
+        self.before_order: list[int] = []
+        """Line nets before order-level discounts (for the ORIGINAL discount basis)."""
         self.shipping_taxes: tuple[TaxRecord, ...] = ()
         self.debit_taxes: dict[str, tuple[TaxRecord, ...]] = {}
         self.applied: tuple[str, ...] = ()
@@ -166,6 +168,7 @@ class _Run:
 
     def promotions(self) -> None:
         context, order, rows = self.context, self.order, self.rows
+        self.before_order = [row.net for row in rows]
         if not context.promotions and not order.coupon_codes:
             return
         situation = Situation(
@@ -176,6 +179,8 @@ class _Run:
             scale=self.scale,
             divide=self.discount_divide,
             remainder=self.remainder,
+            basis=context.rounding.order_discount_basis,
+            cover_shipping=context.rounding.order_discounts_cover_shipping,
         )
         plan = plan_promotions(
             context.promotions,
@@ -187,9 +192,14 @@ class _Run:
         )
         for index, promotion, amount, why in plan.line_discounts:
             take(rows[index], AdjustmentKind.PROMOTION, promotion.source, amount, why)
+        self.before_order = [row.net for row in rows]
+        for index, promotion, amount, _ in plan.line_discounts:
+            if promotion.kind is PromotionClass.ORDER:
+                self.before_order[index] += amount
         for promotion, amount, why in plan.shipping_discounts:
             self.shipping_charged -= amount
-            self.shipping_adjustments.append((promotion.source, amount, why))
+            kind = AdjustmentKind.PROMOTION
+            self.shipping_adjustments.append((kind, promotion.source, amount, why))
         self.applied = tuple(promotion.id for promotion in plan.applied)
         self.rejections.extend(plan.rejections)
 
@@ -202,14 +212,23 @@ class _Run:
             if not eligible:
                 self.notes.append(f"order discount {discount.label} not applied: nothing left")
             else:
+                policy = self.context.rounding
+                cover = policy.order_discounts_cover_shipping and self.shipping_charged > 0
                 subtotal = sum(row.net for row in eligible)
-                amount, why = self.discount_amount(discount, subtotal, 1)
+                basis = subtotal
+                if policy.order_discount_basis is DiscountBasis.ORIGINAL:
+                    positions = {id(row): i for i, row in enumerate(self.rows)}
+                    basis = sum(self.before_order[positions[id(row)]] for row in eligible)
+                shipping = self.shipping_charged if cover else 0
+                amount, why = self.discount_amount(discount, basis + shipping, 1)
+                amount = min(amount, subtotal + shipping)
                 self.notes.append(
-                    f"order discount {discount.label} split over {len(eligible)} line(s) in "
-                    "proportion to their net amounts, largest remainder"
+                    f"order discount {discount.label} split over {len(eligible)} line(s)"
+                    f"{' and shipping' if cover else ''} in proportion to their amounts, "
+                    "largest remainder"
                 )
                 what = (reasons.share_of, why)
-                self.split(eligible, amount, _MANUAL, "manual:order-discount", what)
+                self.split(eligible, amount, _MANUAL, "manual:order-discount", what, cover)
         for charge in self.order.charges:
             if charge.kind is ChargeKind.CREDIT and charge.taxable:
                 eligible = [row for row in self.rows if row.net > 0]
@@ -225,16 +244,32 @@ class _Run:
                     )
 
     def split(
-        self, rows: list[LineRow], amount: int, kind: AdjustmentKind, source: str, what: Why
+        self,
+        rows: list[LineRow],
+        amount: int,
+        kind: AdjustmentKind,
+        source: str,
+        what: Why,
+        shipping: bool = False,
     ) -> None:
-        """Take ``amount`` off ``rows`` in proportion to their nets, by largest remainder."""
+        """Take ``amount`` off ``rows`` (and shipping) in proportion to their amounts, by
+        largest remainder."""
         weights = [row.net for row in rows]
+        keys = [row.item.id for row in rows]
+        if shipping:
+            weights.append(self.shipping_charged)
+            keys.append(SHIPPING)
         subtotal = sum(weights)
-        shares = allocate_units(amount, weights, [row.item.id for row in rows], self.remainder)
-        for row, weight, part in zip(rows, weights, shares, strict=True):
+        shares = allocate_units(amount, weights, keys, self.remainder)
+        for row, weight, part in zip(rows, weights, shares, strict=False):
             if part:
                 why = (reasons.share, self.scale, what, amount, weight, subtotal, part)
                 take(row, kind, source, part, why)
+        if shipping and shares[-1]:
+            part, weight = shares[-1], weights[-1]
+            why = (reasons.share, self.scale, what, amount, weight, subtotal, part)
+            self.shipping_charged -= part
+            self.shipping_adjustments.append((kind, source, part, why))
 
     # -- stage 5: tax ----------------------------------------------------------------------------
 
@@ -247,7 +282,10 @@ class _Run:
             return
         customer = self.order.customer
         if customer is not None and customer.tax_exempt:
-            self.notes.append(f"customer {customer.id} is tax exempt: no tax charged")
+            exemption = (
+                f" (exemption {customer.tax_exemption_id})" if customer.tax_exemption_id else ""
+            )
+            self.notes.append(f"customer {customer.id} is tax exempt{exemption}: no tax charged")
             return
         if quote is not None:
             self.quoted(quote)

@@ -29,12 +29,12 @@ from draftorders.customers import Customer
 from draftorders.explain import Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
-from draftorders.promotions.benefits import FreeGift, PromotionClass, SpendTiers
+from draftorders.promotions.benefits import FreeGift, OrderPercentOff, PromotionClass, SpendTiers
 from draftorders.promotions.book import PromotionBook
 from draftorders.promotions.conditions import Facts
 from draftorders.promotions.promotion import Promotion
 from draftorders.promotions.usage import PromotionUsage
-from draftorders.rounding import Divider, Remainder, allocate_units
+from draftorders.rounding import DiscountBasis, Divider, Remainder, allocate_units
 
 __all__ = ["Plan", "Situation", "plan_promotions"]
 
@@ -54,6 +54,10 @@ class Situation:
     """Rounds percentage discounts (the shop's discount rounding mode)."""
     remainder: Remainder = Remainder.LARGEST
     """Where the units left over by splitting an order promotion go."""
+    basis: DiscountBasis = DiscountBasis.SEQUENTIAL
+    """Whether order percentages compound or are all taken from the pre-order subtotal."""
+    cover_shipping: bool = False
+    """Whether whole-order discounts also reduce shipping."""
 
 
 LineDiscount = tuple[int, Promotion, int, Why]
@@ -114,6 +118,7 @@ class _Scenario:
         self.discounts: list[LineDiscount] = []
         self.shipping_discounts: list[ShippingDiscount] = []
         self.rejected: dict[str, Rejection] = {}
+        self.order_base: list[int] | None = None
         self.skus = frozenset(item.sku for item in items if item.sku is not None)
         self.tags = frozenset(tag for item in items for tag in item.tags)
 
@@ -261,21 +266,34 @@ class _Scenario:
                 lowest,
             )
             return
+        situation = self.situation
+        if self.order_base is None:
+            self.order_base = list(self.nets)
+        cover = situation.cover_shipping and target is None and self.shipping > 0
+        shipping = self.shipping if cover else 0
+        basis = facts.subtotal
+        if situation.basis is DiscountBasis.ORIGINAL and isinstance(benefit, OrderPercentOff):
+            basis = sum(self.order_base[i] for i in indexes)
         amount, why = benefit.order_discount(  # type: ignore[union-attr]
-            facts.subtotal, self.scale, self.situation.divide
+            basis + shipping, self.scale, situation.divide
         )
-        amount = min(amount, facts.subtotal)
+        whole = facts.subtotal + shipping
+        amount = min(amount, whole)
         if amount <= 0:
             self.reject(promotion, f"{benefit.label}: nothing to discount")
             return
-        weights = [self.nets[i] for i in indexes]
-        keys = [self.items[i].id for i in indexes]
-        shares = allocate_units(amount, weights, keys, self.situation.remainder)
-        for i, weight, share in zip(indexes, weights, shares, strict=True):
+        weights = [self.nets[i] for i in indexes] + ([shipping] if cover else [])
+        keys = [self.items[i].id for i in indexes] + (["shipping"] if cover else [])
+        shares = allocate_units(amount, weights, keys, situation.remainder)
+        for i, weight, share in zip(indexes, weights, shares, strict=False):
             if share:
                 self.nets[i] -= share
-                reason = (_why_share, self.scale, why, amount, weight, facts.subtotal, share)
+                reason = (_why_share, self.scale, why, amount, weight, whole, share)
                 self.discounts.append((i, promotion, share, reason))
+        if cover and shares[-1]:
+            reason = (_why_share, self.scale, why, amount, shipping, whole, shares[-1])
+            self.shipping -= shares[-1]
+            self.shipping_discounts.append((promotion, shares[-1], reason))
         self.applied.append(promotion)
 
     def apply_shipping(self, promotion: Promotion) -> None:
