@@ -201,3 +201,12 @@ def test_salesforce_prorates_an_order_percentage_over_the_lines() -> None:
     priced = price(draft)
     assert [line.discount.amount for line in priced.lines] == amounts(["9.00", "7.50"])
     assert priced.total.amount == Decimal("93.50")
+
+
+def test_hmrc_rounds_vat_half_a_penny_up_and_less_down() -> None:
+    """gov.uk/hmrc-internal-manuals/vat-trader-records/vatrec12030: amounts under 0.5p are
+    rounded down and 0.5p or more up; the invoice preset follows it on the VAT total."""
+    assert INVOICE_VAT.round(Decimal("0.125"), "GBP") == Decimal("0.13")
+    assert INVOICE_VAT.round(Decimal("0.1249"), "GBP") == Decimal("0.12")
+    draft = order("GBP", ("0.33", 1), ("0.33", 1))
+    assert taxed(draft, "20", INVOICE_VAT).tax_total.amount == Decimal("0.13")  # 0.132

@@ -716,3 +716,16 @@ def test_an_origin_based_sale_within_the_region_takes_the_origin_postal_rates() 
     rates = TableTax(table, origin=origin).line_rates("standard", houston)
     # then
     assert rates == (dallas,)
+
+
+def test_the_tax_summary_lists_each_rate_with_its_taxable_base_and_adds_up() -> None:
+    # given the Quebec example: GST on item, book and shipping; QST on item and shipping
+    priced = runpy.run_path(str(EXAMPLES / "taxes.py"))["quebec"]()
+    # when
+    summary = [(s.rate.name, s.taxable.amount, s.tax.amount) for s in priced.tax_summary]
+    # then
+    assert summary == [
+        ("GST", Decimal("130.00"), Decimal("6.50")),
+        ("QST", Decimal("110.00"), Decimal("10.98")),
+    ]
+    assert sum(s.tax.amount for s in priced.tax_summary) == priced.tax_total.amount

@@ -8,6 +8,7 @@ pricing hot path arithmetic while every amount stays explainable.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 import attrs
@@ -20,7 +21,14 @@ from draftorders.money import Money, Scale
 from draftorders.pricing import report
 from draftorders.tax import TaxRate
 
-__all__ = ["PricedCharge", "PricedLine", "PricedOrder", "PricedShipping", "TaxCharge"]
+__all__ = [
+    "PricedCharge",
+    "PricedLine",
+    "PricedOrder",
+    "PricedShipping",
+    "TaxCharge",
+    "TaxSummaryLine",
+]
 
 Charge = tuple[AdjustmentKind, str, int, Why]
 """A recorded adjustment of a line: (kind, source, signed amount in minor units, reason)."""
@@ -266,6 +274,15 @@ class PricedShipping:
 
 
 @attrs.frozen
+class TaxSummaryLine:
+    """One rate on the invoice's tax summary: what was taxed at it, and the tax."""
+
+    rate: TaxRate
+    taxable: Money
+    tax: Money
+
+
+@attrs.frozen
 class PricedCharge:
     """An order-level credit or debit as charged.
 
@@ -371,6 +388,21 @@ class PricedOrder:
     def adjustments(self) -> tuple[Adjustment, ...]:
         """Every discount adjustment, line by line."""
         return tuple(adj for priced in self.lines for adj in priced.adjustments)
+
+    @property
+    def tax_summary(self) -> tuple[TaxSummaryLine, ...]:
+        """Per rate, in the order rates first appear: taxable base and tax; the taxes add up
+        to ``tax_total``."""
+        totals: dict[TaxRate, tuple[Decimal, Decimal]] = {}
+        for charge in self.tax_charges:
+            base, tax = totals.get(charge.rate, (Decimal(0), Decimal(0)))
+            totals[charge.rate] = (base + charge.base.amount, tax + charge.amount.amount)
+        money = self._scale.money
+        units = self._scale.units
+        return tuple(
+            TaxSummaryLine(rate, money(units(base)), money(units(tax)))
+            for rate, (base, tax) in totals.items()
+        )
 
     @property
     def tax_charges(self) -> tuple[TaxCharge, ...]:

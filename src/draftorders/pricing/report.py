@@ -117,6 +117,13 @@ def explain(priced: PricedOrder) -> str:
             shown = f"-{_amount(charge.amount)}"
         out.append(_row(f"{charge.kind.value}:{charge.id}: {charge.reason}", shown))
         out.extend(_taxes(charge.taxes, 4))
+    summary = priced.tax_summary
+    if summary:
+        out.append("Tax by rate (taxable -> tax):")
+        out.extend(
+            f"  {s.rate.name} {s.rate.percentage}%: {_amount(s.taxable)} -> {_amount(s.tax)}"
+            for s in summary
+        )
     out.append("-" * _WIDTH)
     out.append(_row("Subtotal (before discounts)", _amount(priced.subtotal)))
     out.append(_row("Discounts", _amount(priced.discount_total)))
