@@ -31,8 +31,9 @@ from draftorders.tax import TaxRate
 
 __all__ = ["RateFactors", "TaxedItem", "Taxer", "rate_factors"]
 
-RateFactors = tuple[tuple[TaxRate, Fraction], ...]
-"""Each rate with the exact fraction of the (net or gross) amount it takes."""
+RateFactors = tuple[tuple[TaxRate, Fraction, int, int], ...]
+"""Each rate with the exact fraction of the (net or gross) amount it takes, also as its
+numerator and denominator (read in the hot path without Fraction's properties)."""
 
 
 @lru_cache(maxsize=1024)
@@ -53,7 +54,10 @@ def rate_factors(rates: tuple[TaxRate, ...], inclusive: bool) -> RateFactors:
         before += fraction
     if inclusive:
         fractions = [fraction / (1 + before) for fraction in fractions]
-    return tuple(zip(rates, fractions, strict=True))
+    return tuple(
+        (rate, fraction, fraction.numerator, fraction.denominator)
+        for rate, fraction in zip(rates, fractions, strict=True)
+    )
 
 
 class TaxedItem:
@@ -106,8 +110,7 @@ class Taxer:
         if self.net_target:
             return self._net_rounded(amount, quantity, factors, per_unit)
         records: list[TaxRecord] = []
-        for rate, fraction in factors:
-            numerator, denominator = fraction.numerator, fraction.denominator
+        for rate, _, numerator, denominator in factors:
             if per_unit:
                 tax = divide(amount * numerator, denominator * quantity) * quantity
                 why: Why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
@@ -133,23 +136,23 @@ class Taxer:
         self, amount: int, quantity: int, factors: RateFactors, per_unit: bool
     ) -> tuple[TaxRecord, ...]:
         """Inclusive prices, net rounded: tax = gross - net, split over the rates."""
-        keep = 1 - sum((fraction for _, fraction in factors), Fraction(0))
+        keep = 1 - sum((fraction for _, fraction, _, _ in factors), Fraction(0))
         if keep == 1:  # only 0% rates: nothing to extract, whatever the rounding
             return tuple(
                 (rate, amount, 0, (reasons.tax_net_rounded, self.scale, rate, amount, amount, 0))
-                for rate, _ in factors
+                for rate, *_ in factors
             )
         if per_unit:
             net = self.divide(amount * keep.numerator, keep.denominator * quantity) * quantity
         else:
             net = self.divide(amount * keep.numerator, keep.denominator)
         net = min(max(net, 0), amount)  # rounding per unit up can pass the gross
-        fractions = [fraction for _, fraction in factors]
+        fractions = [fraction for _, fraction, _, _ in factors]
         total = amount - net
-        shares = allocate_units(total, _weights(fractions), [r.name for r, _ in factors])
+        shares = allocate_units(total, _weights(fractions), [r.name for r, *_ in factors])
         return tuple(
             (rate, net, share, (reasons.tax_net_rounded, self.scale, rate, amount, net, share))
-            for (rate, _), share in zip(factors, shares, strict=True)
+            for (rate, *_), share in zip(factors, shares, strict=True)
         )
 
     def per_document(self, items: Sequence[TaxedItem]) -> None:
@@ -160,7 +163,7 @@ class Taxer:
         """
         exact: defaultdict[TaxRate, list[tuple[int, int, Fraction]]] = defaultdict(list)
         for index, item in enumerate(items):
-            for position, (rate, fraction) in enumerate(item.factors):
+            for position, (rate, fraction, _, _) in enumerate(item.factors):
                 exact[rate].append((index, position, item.amount * fraction))
         new: dict[tuple[int, int], tuple[int, Why]] = {}
         for rate, entries in exact.items():
@@ -192,7 +195,7 @@ class Taxer:
                 new[(index, position)] = (share, why)
         for index, item in enumerate(items):
             records: list[TaxRecord] = []
-            for position, (rate, _) in enumerate(item.factors):
+            for position, (rate, *_) in enumerate(item.factors):
                 share, why = new[(index, position)]
                 records.append((rate, item.amount, share, why))
             if self.inclusive:
