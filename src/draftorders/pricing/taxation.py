@@ -101,10 +101,37 @@ class Taxer:
         self.net_target = inclusive and policy.inclusive_target is InclusiveTarget.NET
         self.inclusive = inclusive
         self.remainder = policy.remainder
+        self.tax = (
+            self._one_rate_per_line
+            if self.level is not TaxLevel.UNIT and not (self.net_target)
+            else self._per_rate
+        )
 
-    def tax(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
+    def _one_rate_per_line(
+        self, amount: int, quantity: int, factors: RateFactors
+    ) -> tuple[TaxRecord, ...]:
+        """The common case, kept short: one rate, rounded per line, the tax as the target."""
+        if len(factors) != 1:
+            return self._per_rate(amount, quantity, factors)
+        rate, _, numerator, denominator = factors[0]
+        tax = self.divide(amount * numerator, denominator)
+        why = (
+            reasons.tax,
+            self.scale,
+            rate,
+            self.inclusive,
+            amount,
+            numerator,
+            denominator,
+            tax,
+            self.mode,
+        )
+        return ((rate, amount - tax if self.inclusive else amount, tax, why),)
+
+    def _per_rate(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
         """Tax per rate on ``amount``, rounded at the unit or the line (for the document
-        level, :meth:`per_document` replaces these afterwards)."""
+        level, :meth:`per_document` replaces these afterwards). ``tax`` is this, or a short
+        path for one rate per line."""
         divide, scale, inclusive, mode = self.divide, self.scale, self.inclusive, self.mode
         per_unit = self.level is TaxLevel.UNIT and quantity > 1
         if self.net_target:
