@@ -35,28 +35,13 @@ from draftorders import (
     minor_units,
     price,
 )
+from minor_units import money_of as money
+from minor_units import totals_of, units_of
 
 CURRENCIES = ("USD", "JPY", "KWD")
 MAX_UNIT_PRICE = 100_000
 """Unit prices go from 0 to this many minor units."""
 ORDER_DISCOUNT = "manual:order-discount"
-
-
-def amount(units: int, code: str) -> Decimal:
-    """``units`` minor units of ``code`` as a Decimal at its minor unit (1299 USD -> 12.99)."""
-    return Decimal(units).scaleb(-minor_units(code))
-
-
-def money(units: int, code: str) -> Money:
-    """``units`` minor units of ``code`` as Money."""
-    return Money(amount(units, code), code)
-
-
-def units_of(value: Money) -> int:
-    """A Money at its minor unit as an integer number of minor units."""
-    scaled = value.amount.scaleb(minor_units(value.currency.code))
-    assert scaled == scaled.to_integral_value(), f"{value!r} is finer than the minor unit"
-    return int(scaled)
 
 
 # -- the strategy --------------------------------------------------------------------------------
@@ -221,18 +206,6 @@ def amounts_of(priced: PricedOrder) -> Iterator[tuple[str, Money]]:
             yield f"shipping.taxes[{i}].base", charge.base
             yield f"shipping.taxes[{i}].amount", charge.amount
     yield from totals_of(priced).items()
-
-
-def totals_of(priced: PricedOrder) -> dict[str, Money]:
-    """The order's totals by name."""
-    return {
-        "subtotal": priced.subtotal,
-        "discount_total": priced.discount_total,
-        "net_subtotal": priced.net_subtotal,
-        "shipping_total": priced.shipping_total,
-        "tax_total": priced.tax_total,
-        "total": priced.total,
-    }
 
 
 def line_amounts(priced: PricedOrder) -> dict[str, tuple[object, ...]]:

@@ -57,6 +57,7 @@ from draftorders.promotions import (
     Target,
 )
 from draftorders.promotions.benefits import Benefit
+from minor_units import totals_of, units_of
 
 CURRENCY = "USD"
 SKUS = ("MUG", "TEA", "POT", "CUP", "SPOON", "CARD")
@@ -74,13 +75,6 @@ BENEFIT_KINDS = (*PRODUCT_KINDS, *ORDER_KINDS, "shipping")
 def cents(units: int) -> Money:
     """``units`` cents as USD Money (1299 -> USD 12.99)."""
     return Money(Decimal(units).scaleb(-2), CURRENCY)
-
-
-def units_of(value: Money) -> int:
-    """A USD Money as a whole number of cents."""
-    scaled = value.amount.scaleb(2)
-    assert scaled == scaled.to_integral_value(), f"{value!r} is finer than a cent"
-    return int(scaled)
 
 
 # -- the strategy --------------------------------------------------------------------------------
@@ -364,20 +358,6 @@ def promotion_discount(priced: PricedOrder) -> int:
             if adj.kind is AdjustmentKind.PROMOTION
         )
     return lines + shipping
-
-
-def totals_of(priced: PricedOrder) -> dict[str, Money]:
-    """The order's totals by name."""
-    return {
-        "subtotal": priced.subtotal,
-        "discount_total": priced.discount_total,
-        "net_subtotal": priced.net_subtotal,
-        "shipping_total": priced.shipping_total,
-        "debit_total": priced.debit_total,
-        "credit_total": priced.credit_total,
-        "tax_total": priced.tax_total,
-        "total": priced.total,
-    }
 
 
 def line_amounts(priced: PricedOrder) -> dict[str, tuple[object, ...]]:

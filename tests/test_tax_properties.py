@@ -38,6 +38,8 @@ from draftorders import (
     minor_units,
     price,
 )
+from minor_units import money_of as money
+from minor_units import units_of
 
 CURRENCIES = ("USD", "JPY", "KWD")
 CATEGORIES = ("standard", "reduced", "zero", "luxury")
@@ -47,20 +49,6 @@ ADDRESSES = (
     Address(country="US", region="CA", postal_code="94103"),
     Address(country="FR", postal_code="75001"),
 )
-
-
-def amount(units: int, code: str) -> Decimal:
-    return Decimal(units).scaleb(-minor_units(code))
-
-
-def money(units: int, code: str) -> Money:
-    return Money(amount(units, code), code)
-
-
-def units_of(value: Money) -> int:
-    scaled = value.amount.scaleb(minor_units(value.currency.code))
-    assert scaled == scaled.to_integral_value(), f"{value!r} is finer than the minor unit"
-    return int(scaled)
 
 
 # -- the strategy --------------------------------------------------------------------------------
