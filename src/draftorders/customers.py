@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from functools import cache
 
@@ -11,10 +12,11 @@ from babel.core import get_global
 from draftorders.errors import InvalidAddress, ValidationError
 from draftorders.validate import check_type, non_empty_text, optional_text, text_set
 
-__all__ = ["Address", "Customer", "country_codes", "normal_country"]
+__all__ = ["Address", "Customer", "country_codes", "normal_country", "postal_code_matches"]
 
 _NOT_COUNTRIES = frozenset({"EU", "ZZ"})
 """CLDR regions with a currency that are not countries: the European Union and 'unknown'."""
+_POSTAL_RANGE = re.compile(r"(\d+)-(\d+)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -30,6 +32,17 @@ def normal_country(value: object) -> str:
     if not isinstance(value, str) or value.upper() not in country_codes():
         raise InvalidAddress("country", f"{value!r} is not an ISO 3166 country code like 'US'")
     return value.upper()
+
+
+def postal_code_matches(pattern: str, postal_code: str) -> bool:
+    """A glob (``"H2*"``, case-insensitive) or an inclusive numeric range (``"10000-14999"``)."""
+    found = _POSTAL_RANGE.fullmatch(pattern)
+    if found:
+        digits = postal_code.replace(" ", "")
+        if not digits.isdigit() or len(digits) != len(found.group(1)):
+            return False
+        return int(found.group(1)) <= int(digits) <= int(found.group(2))
+    return fnmatch.fnmatchcase(postal_code.upper().replace(" ", ""), pattern.upper())
 
 
 @attrs.frozen

@@ -14,21 +14,17 @@ same region at the origin's rates.
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
 
-from draftorders.customers import Address, normal_country
+from draftorders.customers import Address, normal_country, postal_code_matches
 from draftorders.errors import ValidationError
 from draftorders.tax.rate import TaxRate
 from draftorders.validate import check_type, non_empty_text
 
 __all__ = ["Jurisdiction", "TableTax", "TaxTable"]
-
-_RANGE = re.compile(r"(\d+)-(\d+)")
 
 Rates = tuple[TaxRate, ...]
 
@@ -51,17 +47,6 @@ def _postal_codes(value: Iterable[str]) -> tuple[str, ...]:
         if not isinstance(code, str) or not code.strip():
             raise ValidationError("postal_codes", f"expected a pattern or range, got {code!r}")
     return codes
-
-
-def _postal_match(pattern: str, postal_code: str) -> bool:
-    """A glob (``"H2*"``, case-insensitive) or an inclusive numeric range (``"10000-14999"``)."""
-    found = _RANGE.fullmatch(pattern)
-    if found:
-        digits = postal_code.replace(" ", "")
-        if not digits.isdigit() or len(digits) != len(found.group(1)):
-            return False
-        return int(found.group(1)) <= int(digits) <= int(found.group(2))
-    return fnmatch.fnmatchcase(postal_code.upper().replace(" ", ""), pattern.upper())
 
 
 @attrs.frozen
@@ -90,7 +75,7 @@ class Jurisdiction:
             return False
         if self.postal_codes:
             code = address.postal_code
-            return code is not None and any(_postal_match(p, code) for p in self.postal_codes)
+            return code is not None and any(postal_code_matches(p, code) for p in self.postal_codes)
         return True
 
     def rates_for(self, category: str) -> Rates:
