@@ -39,6 +39,9 @@ class Product:
     dimensions: Dimensions | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_type(Dimensions))
     )
+    """Package dimensions (the product's own box when it ships alone)."""
+    ships_alone: bool = attrs.field(default=False, validator=check_type(bool))
+    """True if each unit ships in its own package of ``dimensions``."""
 
     def __attrs_post_init__(self) -> None:
         if self.cost is not None and self.cost.currency != self.price.currency:

@@ -9,7 +9,7 @@ import attrs
 from draftorders.catalog import Product
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import CurrencyMismatch, DiscountExceedsAmount
-from draftorders.measures import Weight
+from draftorders.measures import Dimensions, Weight
 from draftorders.money import Money
 from draftorders.validate import (
     check_type,
@@ -59,6 +59,8 @@ class LineItem:
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     collections: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     weight: Weight | None = None
+    dimensions: Dimensions | None = None
+    ships_alone: bool = False
     cost: Money | None = None
     """The product's cost when the line was added (cost-plus rules use it)."""
     pricing_rule: str | None = attrs.field(
@@ -105,6 +107,8 @@ class LineItem:
             tags=product.tags,
             collections=product.collections,
             weight=product.weight,
+            dimensions=product.dimensions,
+            ships_alone=product.ships_alone,
             cost=product.cost,
         )
 

@@ -24,6 +24,7 @@ class WeightUnit(enum.Enum):
 class LengthUnit(enum.Enum):
     """Units a package dimension can be given in."""
 
+    MM = "mm"
     CM = "cm"
     IN = "in"
 
