@@ -46,10 +46,15 @@ class Status(enum.Enum):
 
 @attrs.frozen
 class ShippingLine:
-    """A shipping method and its price, as charged on the order."""
+    """A shipping method and its price, as charged on the order.
+
+    ``from_rates`` is True when the method was chosen from the shop's rates (its price is then
+    re-computed when the order changes); False for a custom method and price typed in.
+    """
 
     title: str = attrs.field(validator=non_empty_text)
     price: Money = attrs.field(validator=money_amount)
+    from_rates: bool = attrs.field(default=False, validator=check_type(bool))
 
 
 def _details(value: object) -> OrderDetails | None:
@@ -188,10 +193,14 @@ class DraftOrder:
         """Set or clear the order-wide manual discount (percentage or fixed amount)."""
         return self._edit("set order discount", order_discount=discount)
 
-    def set_shipping(self, title: str, price: Money | object) -> DraftOrder:
-        """Charge shipping by hand: a method title and its price, in the order's currency."""
+    def set_shipping(
+        self, title: str, price: Money | object, *, from_rates: bool = False
+    ) -> DraftOrder:
+        """Charge shipping: a method title and its price, in the order's currency; typed in
+        (a custom rate), or chosen from the shop's rates (``from_rates=True``)."""
         self._require_draft("set shipping")
-        line = ShippingLine(title, to_money(price, self.currency, "shipping.price"))
+        money = to_money(price, self.currency, "shipping.price")
+        line = ShippingLine(title, money, from_rates)
         return self._edit("set shipping", shipping=line)
 
     def clear_shipping(self) -> DraftOrder:

@@ -7,7 +7,7 @@ can also be done by hand with the pure pieces; it exists so that the usual flow 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -21,6 +21,7 @@ from draftorders.lifecycle import Transition, accept_payment, revert_to_draft, s
 from draftorders.money import currency as check_currency
 from draftorders.order import DraftOrder, Status, normal_code
 from draftorders.pricing import PricedOrder, PricingContext, price
+from draftorders.shipping import Box, RateProvider, RateSearch, ShippingZone, find_rates
 from draftorders.storage import InMemoryStore, Store
 from draftorders.tax import TaxProvider, TaxQuote, TaxRequest, TaxRequestLine
 
@@ -63,6 +64,9 @@ class DraftOrderService:
         clock: Clock | None = None,
         id_prefix: str = "D",
         tax_provider: TaxProvider | None = None,
+        shipping_zones: Sequence[ShippingZone] = (),
+        boxes: Sequence[Box] = (),
+        rate_providers: Sequence[RateProvider] = (),
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -72,6 +76,9 @@ class DraftOrderService:
         self.id_prefix = id_prefix
         self.tax_provider = tax_provider
         """An external tax engine; without one, the context's tax calculator is used."""
+        self.shipping_zones = tuple(shipping_zones)
+        self.boxes = tuple(boxes)
+        self.rate_providers = tuple(rate_providers)
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
 
@@ -160,14 +167,74 @@ class DraftOrderService:
         return attrs.evolve(context, tax_quote=quote.check(request))
 
     def price(self, order_id: str) -> PricedOrder:
-        """Price the stored order with the shop's context."""
-        order = self.store.get(order_id)
-        return price(order, self.pricing_context(order))
+        """Price the stored order with the shop's context (a shipping rate chosen from the
+        rates is re-computed first; see :meth:`current`)."""
+        order, notes = self.current(self.store.get(order_id))
+        priced = price(order, self.pricing_context(order))
+        return attrs.evolve(priced, notes=(*notes, *priced.notes)) if notes else priced
 
     def send_invoice(self, order_id: str) -> Transition:
         """Price the order, lock it as invoice sent, and save it."""
-        order = self.store.get(order_id)
-        return self._apply(order, send_invoice(order, price(order, self.pricing_context(order))))
+        stored = self.store.get(order_id)
+        order, _ = self.current(stored)
+        transition = send_invoice(order, price(order, self.pricing_context(order)))
+        return self._apply(stored, transition)
+
+    # -- shipping --------------------------------------------------------------------------------
+
+    def find_rates(self, order_id: str) -> RateSearch:
+        """The shipping options for the stored order: the shop's rate tables and any carrier
+        services, sorted by price. Needs a shipping address."""
+        return self._rates(self.store.get(order_id))
+
+    def choose_rate(self, order_id: str, method: str) -> DraftOrder:
+        """Set the order's shipping line to one of its options; it is re-computed on changes."""
+        option = self.find_rates(order_id).option(method)
+        return self.edit(
+            order_id, lambda o: o.set_shipping(option.method, option.amount, from_rates=True)
+        )
+
+    def current(self, order: DraftOrder) -> tuple[DraftOrder, tuple[str, ...]]:
+        """A draft whose shipping was chosen from the rates, with that rate re-computed for the
+        order as it is now (same version, not saved), and a note when its price moved or the
+        rate is no longer offered (the last price is then kept)."""
+        shipping = order.shipping
+        if shipping is None or not shipping.from_rates or order.is_locked:
+            return order, ()
+        if not (self.shipping_zones or self.rate_providers):
+            return order, ()
+        search = self._rates(order)
+        offered = {option.method: option for option in search.options}
+        option = offered.get(shipping.title)
+        if option is None:
+            why = "; ".join(search.reasons) or "not offered"
+            return order, (
+                f"shipping rate {shipping.title} is no longer available ({why}); "
+                f"the last price {shipping.price.amount} is kept",
+            )
+        if option.amount == shipping.price:
+            return order, ()
+        moved = attrs.evolve(order, shipping=attrs.evolve(shipping, price=option.amount))
+        note = (
+            f"shipping rate {shipping.title} re-computed: {shipping.price.amount} -> "
+            f"{option.amount.amount} ({option.reason})"
+        )
+        return moved, (note,)
+
+    def _rates(self, order: DraftOrder) -> RateSearch:
+        untaxed = price(order, attrs.evolve(self.context, tax=None))
+        subtotal = untaxed.net_subtotal
+        search = find_rates(order, self.shipping_zones, subtotal, boxes=self.boxes)
+        options = list(search.options)
+        for provider in self.rate_providers:
+            try:
+                options.extend(provider.rates(order, search.packages, subtotal))
+            except DraftOrdersError:
+                raise
+            except Exception as error:
+                raise ProviderError("rate provider", f"rates failed: {error!r}") from error
+        options.sort(key=lambda option: (option.amount.amount, option.method))
+        return attrs.evolve(search, options=tuple(options))
 
     def revert_to_draft(self, order_id: str) -> Transition:
         """Unlock a sent order for editing; its earlier invoice becomes stale."""
@@ -176,9 +243,10 @@ class DraftOrderService:
 
     def accept_payment(self, order_id: str) -> Transition:
         """Complete the order as paid; it moves from the drafts to the orders list."""
-        order = self.store.get(order_id)
+        stored = self.store.get(order_id)
+        order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
-        return self._apply(order, accept_payment(order, priced))
+        return self._apply(stored, accept_payment(order, priced))
 
     def _apply(self, before: DraftOrder, transition: Transition) -> Transition:
         self.store.save(transition.order, expected_version=before.version)

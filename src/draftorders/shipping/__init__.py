@@ -2,6 +2,7 @@
 
 from draftorders.shipping.finder import RateOption, RateSearch, find_rates
 from draftorders.shipping.packages import Box, Package, PackingError, pack
+from draftorders.shipping.provider import RateProvider
 from draftorders.shipping.rates import (
     BasePlusPerKg,
     Flat,
@@ -21,6 +22,7 @@ __all__ = [
     "PerItem",
     "PriceBrackets",
     "RateOption",
+    "RateProvider",
     "RateSearch",
     "ShippingRate",
     "ShippingZone",
