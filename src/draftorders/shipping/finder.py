@@ -18,6 +18,7 @@ from draftorders.money import Money
 from draftorders.order import DraftOrder
 from draftorders.shipping.packages import Box, Package, pack
 from draftorders.shipping.rates import ShippingRate
+from draftorders.shipping.units import plain
 from draftorders.shipping.zones import ShippingZone, find_zone
 
 __all__ = ["RateOption", "RateSearch", "find_rates"]
@@ -56,7 +57,7 @@ def _rate(
     rate: ShippingRate, packages: Sequence[Package], subtotal: Money, items: int
 ) -> RateOption | str:
     billable = sum((p.billable_kg(rate.dim_divisor) for p in packages), Decimal(0))
-    billable = billable.normalize() if billable else Decimal(0)
+    billable = plain(billable)
     if rate.min_kg is not None and billable < rate.min_kg:
         return f"{rate.method}: {billable} kg is under its minimum of {rate.min_kg} kg"
     if rate.max_kg is not None and billable > rate.max_kg:

@@ -14,6 +14,7 @@ import attrs
 
 from draftorders.errors import ValidationError
 from draftorders.money import Money, to_decimal
+from draftorders.shipping.units import plain
 from draftorders.validate import check_money, check_type, money_amount, non_empty_text
 
 __all__ = [
@@ -31,6 +32,13 @@ def _kg(value: object) -> Decimal:
     number = to_decimal(value, "kg")
     if number < 0:
         raise ValidationError("kg", f"{number} kg must not be negative")
+    return number
+
+
+def _divisor(value: object) -> Decimal:
+    number = to_decimal(value, "dim_divisor")
+    if number <= 0:
+        raise ValidationError("dim_divisor", f"{number} must be greater than zero (e.g. 5000)")
     return number
 
 
@@ -78,10 +86,8 @@ class WeightBrackets:
         price = _bracket_price(self.brackets, kg)
         if price is None:
             return None
-        return price, f"{kg.normalize()} kg is in the bracket up to " + (
-            f"{next(limit for limit, p in self.brackets if p is price).normalize()} kg: "
-            f"{price.amount}"
-        )
+        limit = next(limit for limit, p in self.brackets if p is price)
+        return price, f"{plain(kg)} kg is in the bracket up to {plain(limit)} kg: {price.amount}"
 
 
 @attrs.frozen
@@ -121,7 +127,9 @@ class BasePlusPerKg:
         """Base + per kg x the weight rounded up to whole kilograms."""
         started = kg.to_integral_value(rounding=ROUND_CEILING)
         total = Money(self.base.amount + self.per_kg.amount * started, self.base.currency)
-        return total, f"{self.base.amount} + {started} kg x {self.per_kg.amount} = {total.amount}"
+        return total, (
+            f"{self.base.amount} + {plain(started)} kg x {self.per_kg.amount} = {total.amount}"
+        )
 
 
 RatePricing = Flat | WeightBrackets | PriceBrackets | PerItem | BasePlusPerKg
@@ -144,6 +152,6 @@ class ShippingRate:
     min_kg: Decimal | None = attrs.field(default=None, converter=attrs.converters.optional(_kg))
     max_kg: Decimal | None = attrs.field(default=None, converter=attrs.converters.optional(_kg))
     dim_divisor: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_kg)
+        default=None, converter=attrs.converters.optional(_divisor)
     )
     """cm3 per kg for dimensional weight (e.g. 5000); None charges actual weight."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from draftorders.measures import Dimensions, LengthUnit, Weight, WeightUnit
 
-__all__ = ["CM_PER", "KG_PER", "dimensions_cm", "kilograms", "volume_cm3"]
+__all__ = ["CM_PER", "KG_PER", "dimensions_cm", "kilograms", "plain", "volume_cm3"]
 
 _POUND = Decimal("0.45359237")
 
@@ -24,6 +24,12 @@ KG_PER = {
 
 CM_PER = {LengthUnit.MM: Decimal("0.1"), LengthUnit.CM: Decimal(1), LengthUnit.IN: Decimal("2.54")}
 """Centimetres in one of each length unit."""
+
+
+def plain(number: Decimal) -> Decimal:
+    """``number`` without trailing zeros and never in exponent form (``10.0`` -> ``10``)."""
+    normal = number.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
 
 
 def kilograms(weight: Weight) -> Decimal:
