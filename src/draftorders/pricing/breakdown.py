@@ -128,17 +128,47 @@ def tax_charges(target: str, records: tuple[TaxRecord, ...], scale: Scale) -> tu
     )
 
 
-@attrs.frozen(repr=False)
+_set = object.__setattr__
+
+
 class PricedLine:
     """One line, priced: ``base - discount = net``; ``net + tax = total`` for net prices.
 
     With tax-inclusive prices ``net`` is gross and ``total == net``; the tax inside it is
     ``tax``. ``adjustments`` are the discounts, line-level first, then order-level shares.
+
+    A read-only view over the line's pricing record, compared by value. It is a plain slotted
+    class rather than an attrs one because pricing makes one per line: this keeps it cheap.
     """
+
+    __slots__ = ("_inclusive", "_row", "_scale")
 
     _row: LineRow
     _scale: Scale
     _inclusive: bool
+
+    def __init__(self, row: LineRow, scale: Scale, inclusive: bool) -> None:
+        _set(self, "_row", row)
+        _set(self, "_scale", scale)
+        _set(self, "_inclusive", inclusive)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PricedLine):
+            return NotImplemented
+        return (self._row, self._scale, self._inclusive) == (
+            other._row,
+            other._scale,
+            other._inclusive,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._row, self._scale, self._inclusive))
 
     @property
     def line_id(self) -> str:

@@ -309,7 +309,7 @@ class _Run:
         for row in self.rows:
             item = row.item
             if item.taxable:
-                factors = factors_for(item.tax_category)
+                factors = by_category.get(item.tax_category) or factors_for(item.tax_category)
                 if factors:
                     row.taxes = taxes = tax(row.net, item.quantity, factors)
                     row.tax = taxes[0][2] if len(taxes) == 1 else sum(t[2] for t in taxes)
