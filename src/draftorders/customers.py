@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from functools import cache
+from typing import Protocol, TypeVar
 
 import attrs
 from babel.core import get_global
@@ -12,10 +14,32 @@ from babel.core import get_global
 from draftorders.errors import InvalidAddress, ValidationError
 from draftorders.validate import check_type, non_empty_text, optional_text, text_set
 
-__all__ = ["Address", "Customer", "country_codes", "normal_country", "postal_code_matches"]
+__all__ = [
+    "Address",
+    "Area",
+    "Customer",
+    "Placed",
+    "country_codes",
+    "most_specific",
+    "normal_country",
+    "postal_code_matches",
+]
 
 _NOT_COUNTRIES = frozenset({"EU", "ZZ"})
 """CLDR regions with a currency that are not countries: the European Union and 'unknown'."""
+
+
+class Placed(Protocol):
+    """Anything with an :class:`Area` (jurisdictions, shipping zones)."""
+
+    @property
+    def area(self) -> Area:
+        """Where it applies."""
+        ...
+
+
+_Placed = TypeVar("_Placed", bound=Placed)
+
 _POSTAL_RANGE = re.compile(r"(\d+)-(\d+)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -43,6 +67,43 @@ def postal_code_matches(pattern: str, postal_code: str) -> bool:
             return False
         return int(found.group(1)) <= int(digits) <= int(found.group(2))
     return fnmatch.fnmatchcase(postal_code.upper().replace(" ", ""), pattern.upper())
+
+
+@attrs.frozen
+class Area:
+    """Countries, optionally narrowed to regions and postal codes (globs or ranges): where a
+    tax jurisdiction or a shipping zone applies."""
+
+    countries: frozenset[str]
+    regions: frozenset[str] = frozenset()
+    postal_codes: tuple[str, ...] = ()
+
+    @property
+    def specificity(self) -> int:
+        """2 with postal codes, 1 with regions, 0 for whole countries."""
+        return 2 if self.postal_codes else 1 if self.regions else 0
+
+    def contains(self, address: Address) -> bool:
+        """True if the address lies in the area (regions compare case-insensitively)."""
+        if address.country not in self.countries:
+            return False
+        if self.regions and (address.region or "").upper() not in self.regions:
+            return False
+        if self.postal_codes:
+            code = address.postal_code
+            return code is not None and any(postal_code_matches(p, code) for p in self.postal_codes)
+        return True
+
+
+def most_specific(places: Iterable[_Placed], address: Address) -> _Placed | None:
+    """The place with the most specific area containing ``address`` (first listed on a tie)."""
+    best: _Placed | None = None
+    for place in places:
+        if place.area.contains(address) and (
+            best is None or place.area.specificity > best.area.specificity
+        ):
+            best = place
+    return best
 
 
 @attrs.frozen

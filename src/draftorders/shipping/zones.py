@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from draftorders.customers import Address, normal_country, postal_code_matches
+from draftorders.customers import Address, Area, most_specific, normal_country
 from draftorders.errors import ValidationError
 from draftorders.shipping.rates import ShippingRate
 from draftorders.validate import non_empty_text
@@ -47,26 +47,11 @@ class ShippingZone:
     postal_codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @property
-    def specificity(self) -> int:
-        """2 with postal codes, 1 with regions, 0 for whole countries."""
-        return 2 if self.postal_codes else 1 if self.regions else 0
-
-    def matches(self, address: Address) -> bool:
-        """True if the address lies in the zone."""
-        if address.country not in self.countries:
-            return False
-        if self.regions and (address.region or "").upper() not in self.regions:
-            return False
-        if self.postal_codes:
-            code = address.postal_code
-            return code is not None and any(postal_code_matches(p, code) for p in self.postal_codes)
-        return True
+    def area(self) -> Area:
+        """Where the zone applies."""
+        return Area(self.countries, self.regions, self.postal_codes)
 
 
 def find_zone(zones: Iterable[ShippingZone], address: Address) -> ShippingZone | None:
     """The most specific zone the address lies in (the first listed on a tie), or None."""
-    best: ShippingZone | None = None
-    for zone in zones:
-        if zone.matches(address) and (best is None or zone.specificity > best.specificity):
-            best = zone
-    return best
+    return most_specific(zones, address)

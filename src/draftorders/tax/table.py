@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 import attrs
 
-from draftorders.customers import Address, normal_country, postal_code_matches
+from draftorders.customers import Address, Area, most_specific, normal_country
 from draftorders.errors import ValidationError
 from draftorders.tax.rate import TaxRate
 from draftorders.validate import check_type, non_empty_text
@@ -63,20 +63,10 @@ class Jurisdiction:
     origin_based: bool = attrs.field(default=False, validator=check_type(bool))
 
     @property
-    def specificity(self) -> int:
-        """2 with postal codes, 1 with a region, 0 for a whole country."""
-        return 2 if self.postal_codes else 1 if self.region else 0
-
-    def matches(self, address: Address) -> bool:
-        """True if the address lies in this jurisdiction."""
-        if address.country != self.country:
-            return False
-        if self.region is not None and (address.region or "").upper() != self.region.upper():
-            return False
-        if self.postal_codes:
-            code = address.postal_code
-            return code is not None and any(postal_code_matches(p, code) for p in self.postal_codes)
-        return True
+    def area(self) -> Area:
+        """Where the jurisdiction applies."""
+        regions = frozenset({self.region.upper()}) if self.region else frozenset()
+        return Area(frozenset({self.country}), regions, self.postal_codes)
 
     def rates_for(self, category: str) -> Rates:
         """The rates of a tax category: its override, else the standard rates."""
@@ -105,14 +95,8 @@ class TaxTable:
     jurisdictions: tuple[Jurisdiction, ...] = attrs.field(converter=_jurisdictions)
 
     def find(self, address: Address) -> Jurisdiction | None:
-        """The most specific jurisdiction the address lies in, or None."""
-        best: Jurisdiction | None = None
-        for jurisdiction in self.jurisdictions:
-            if jurisdiction.matches(address) and (
-                best is None or jurisdiction.specificity > best.specificity
-            ):
-                best = jurisdiction
-        return best
+        """The most specific jurisdiction the address lies in (first listed on a tie), or None."""
+        return most_specific(self.jurisdictions, address)
 
 
 @attrs.frozen
