@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import cast
 
 import attrs
@@ -149,7 +150,7 @@ class _Scenario:
         """Why the promotion cannot apply whatever the amounts, or None."""
         situation = self.situation
         code = self.scale.currency.code
-        if any(money.currency.code != code for money in _money_in(promotion)):
+        if any(currency != code for currency in _currencies_of(promotion)):
             return f"its amounts are not in {code}, the order's currency"
         if promotion.code is not None and promotion.code not in situation.codes:
             return f"code {promotion.code} not entered"
@@ -316,8 +317,18 @@ class _Scenario:
         self.applied.append(promotion)
 
 
-def _money_in(promotion: Promotion) -> list[Money]:
-    """Every Money the promotion holds (benefit and conditions), for the currency check."""
+def _currencies_of(promotion: Promotion) -> frozenset[str]:
+    """:func:`_currencies`, cached unless the promotion holds an unhashable custom condition."""
+    try:
+        return _currencies(promotion)
+    except TypeError:
+        return _currencies.__wrapped__(promotion)
+
+
+@lru_cache(maxsize=4096)
+def _currencies(promotion: Promotion) -> frozenset[str]:
+    """The currencies of every Money the promotion holds (benefit and conditions); pure, so
+    worked out once per promotion."""
     found: list[Money] = []
     parts: list[object] = [promotion.benefit, *promotion.conditions]
     for part in parts:
@@ -335,7 +346,7 @@ def _money_in(promotion: Promotion) -> list[Money]:
                     for m in pair
                     if isinstance(m, Money)
                 )
-    return found
+    return frozenset(str(money.currency.code) for money in found)
 
 
 def plan_promotions(
