@@ -7,10 +7,12 @@ from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
+    DeliveryFailed,
     DiscountExceedsAmount,
     DraftOrdersError,
     DuplicateOrderId,
     FloatAmountError,
+    HeaderInjection,
     InvalidAddress,
     InvalidAmount,
     InvalidPercentage,
@@ -18,6 +20,7 @@ from draftorders.errors import (
     InvalidTransition,
     InvoiceOutdated,
     MalformedOrderDetails,
+    MissingExtra,
     NotFound,
     OrderLocked,
     OrderNotFound,
@@ -31,12 +34,26 @@ from draftorders.errors import (
 )
 from draftorders.events import InvoiceSent, OrderCompleted, OrderEvent, RevertedToDraft
 from draftorders.explain import Adjustment, AdjustmentKind
+from draftorders.invoice import (
+    Invoice,
+    InvoiceLocale,
+    InvoiceNumbering,
+    Party,
+    SentInvoice,
+    build_invoice,
+    render_html,
+    render_pdf,
+    render_text,
+)
 from draftorders.lifecycle import Action, Transition
 from draftorders.line_item import LineItem, LineKind
 from draftorders.measures import Dimensions, LengthUnit, Weight, WeightUnit
 from draftorders.money import Money, minor_units, to_money
+from draftorders.note_templates import STANDARD_TEMPLATES, NoteTemplate, TemplateBook
+from draftorders.notifications import Mailer, Outbox, Security, SmtpMailer
 from draftorders.order import DraftOrder, ShippingLine, Status
 from draftorders.order_details import DetailsFormat, OrderDetails
+from draftorders.payment_terms import PaymentTerms
 from draftorders.pricing import (
     PricedCharge,
     PricedLine,
@@ -55,13 +72,14 @@ from draftorders.rounding import (
     TaxLevel,
     allocate,
 )
-from draftorders.service import DraftOrderService
+from draftorders.service import DraftOrderService, InvoiceDelivery
 from draftorders.storage import InMemoryStore, Store
 from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "STANDARD_TEMPLATES",
     "Action",
     "Address",
     "Adjustment",
@@ -71,6 +89,7 @@ __all__ = [
     "ConcurrencyConflict",
     "CurrencyMismatch",
     "Customer",
+    "DeliveryFailed",
     "DetailsFormat",
     "Dimensions",
     "DiscountBasis",
@@ -83,6 +102,7 @@ __all__ = [
     "FixedClock",
     "FlatRateTax",
     "FloatAmountError",
+    "HeaderInjection",
     "InMemoryStore",
     "InclusiveTarget",
     "InvalidAddress",
@@ -90,21 +110,31 @@ __all__ = [
     "InvalidPercentage",
     "InvalidQuantity",
     "InvalidTransition",
+    "Invoice",
+    "InvoiceDelivery",
+    "InvoiceLocale",
+    "InvoiceNumbering",
     "InvoiceOutdated",
     "InvoiceSent",
     "Jurisdiction",
     "LengthUnit",
     "LineItem",
     "LineKind",
+    "Mailer",
     "MalformedOrderDetails",
     "ManualDiscount",
+    "MissingExtra",
     "Money",
     "NotFound",
+    "NoteTemplate",
     "OrderCompleted",
     "OrderDetails",
     "OrderEvent",
     "OrderLocked",
     "OrderNotFound",
+    "Outbox",
+    "Party",
+    "PaymentTerms",
     "PricedCharge",
     "PricedLine",
     "PricedOrder",
@@ -117,8 +147,11 @@ __all__ = [
     "RevertedToDraft",
     "RoundingMode",
     "RoundingPolicy",
+    "Security",
+    "SentInvoice",
     "ShippingAddressRequired",
     "ShippingLine",
+    "SmtpMailer",
     "Status",
     "Store",
     "SystemClock",
@@ -128,6 +161,7 @@ __all__ = [
     "TaxLevel",
     "TaxRate",
     "TaxTable",
+    "TemplateBook",
     "Transition",
     "UnknownCode",
     "UnknownLine",
@@ -137,7 +171,11 @@ __all__ = [
     "WeightUnit",
     "__version__",
     "allocate",
+    "build_invoice",
     "minor_units",
     "price",
+    "render_html",
+    "render_pdf",
+    "render_text",
     "to_money",
 ]

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Protocol, TypeVar
 
 import attrs
-from babel.core import get_global
+from babel.core import Locale, UnknownLocaleError, get_global
 
 from draftorders.errors import InvalidAddress, ValidationError
 from draftorders.validate import check_type, non_empty_text, optional_text, text_set
@@ -130,6 +130,15 @@ def _email(value: object) -> str | None:
     return value.strip()
 
 
+def _locale(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(Locale.parse(str(value).replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError) as error:
+        raise ValidationError("locale", f"{value!r} is not a known locale, e.g. 'en_US'") from error
+
+
 def _addresses(value: object) -> tuple[Address, ...]:
     if isinstance(value, str) or not hasattr(value, "__iter__"):
         raise ValidationError("addresses", f"expected a sequence of Address, got {value!r}")
@@ -153,6 +162,10 @@ class Customer:
     tax_exempt: bool = attrs.field(default=False, validator=check_type(bool))
     tax_exemption_id: str | None = attrs.field(default=None, converter=optional_text)
     """The certificate or registration that makes the customer exempt, shown with the order."""
+    tax_id: str | None = attrs.field(default=None, converter=optional_text)
+    """The customer's own tax number (VAT id, EIN), printed on invoices."""
+    locale: str | None = attrs.field(default=None, converter=_locale)
+    """The language and region invoices are written for, e.g. ``"de_DE"``."""
     addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses)
 
     def with_address(self, address: Address) -> Customer:

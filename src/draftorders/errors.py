@@ -16,19 +16,22 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      │   ├─ DiscountExceedsAmount     a fixed discount larger than what it discounts
      │   ├─ InvalidAddress            unknown ISO country code, missing fields
      │   ├─ MalformedOrderDetails     order details that are not well-formed JSON / XML
-     │   └─ ShippingAddressRequired   a shipping line on an order with no shipping address
+     │   ├─ ShippingAddressRequired   a shipping line on an order with no shipping address
+     │   └─ HeaderInjection           a line break (or other control character) in an email header
      ├─ NotFound (also LookupError)
      │   ├─ UnknownSku                no product with that SKU in the catalog
      │   ├─ UnknownLine               no line with that id on the order
      │   └─ OrderNotFound             no order with that id in the store
      ├─ PromotionError
- │   └─ UnknownCode                a coupon code that no promotion has
- ├─ DuplicateOrderId              an order id already used in the store
+     │   └─ UnknownCode               a coupon code that no promotion has
+     ├─ DuplicateOrderId              an order id already used in the store
      ├─ InvalidTransition             action not allowed from the order's status
- ├─ InvoiceOutdated               paying a sent invoice whose total no longer holds
+     ├─ InvoiceOutdated               paying or re-sending an invoice whose total no longer holds
      ├─ OrderLocked                   edit of a sent or completed order
      ├─ ConcurrencyConflict           a save saw a newer version than it was based on
- └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
+     ├─ MissingExtra                  a feature whose optional extra is not installed
+     └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
+         └─ DeliveryFailed            the mailer could not send; the order is left as it was
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ from __future__ import annotations
 __all__ = [
     "ConcurrencyConflict",
     "CurrencyMismatch",
+    "DeliveryFailed",
     "DiscountExceedsAmount",
     "DraftOrdersError",
     "DuplicateOrderId",
     "FloatAmountError",
+    "HeaderInjection",
     "InvalidAddress",
     "InvalidAmount",
     "InvalidPercentage",
@@ -47,6 +52,7 @@ __all__ = [
     "InvalidTransition",
     "InvoiceOutdated",
     "MalformedOrderDetails",
+    "MissingExtra",
     "NotFound",
     "OrderLocked",
     "OrderNotFound",
@@ -121,6 +127,10 @@ class ShippingAddressRequired(ValidationError):
     """Shipping was set on an order that has no shipping address."""
 
 
+class HeaderInjection(ValidationError):
+    """A value bound for an email header holds a line break or another control character."""
+
+
 class NotFound(DraftOrdersError, LookupError):
     """Something looked up by key does not exist; ``key`` is what was asked for."""
 
@@ -183,7 +193,7 @@ class InvalidTransition(DraftOrdersError):
 
 
 class InvoiceOutdated(DraftOrdersError):
-    """Payment for a sent invoice whose order now prices at another total."""
+    """Payment for, or a re-send of, a sent invoice whose order now prices at another total."""
 
     def __init__(self, order_id: str, invoiced: object, now: object) -> None:
         super().__init__(
@@ -229,3 +239,18 @@ class ProviderError(DraftOrdersError):
     def __init__(self, provider: str, message: str) -> None:
         super().__init__(f"{provider}: {message}; nothing was changed")
         self.provider = provider
+
+
+class DeliveryFailed(ProviderError):
+    """The mailer could not send a message; the order and the invoice numbers are unchanged."""
+
+
+class MissingExtra(DraftOrdersError):
+    """A feature needs an optional extra that is not installed (or whose libraries fail)."""
+
+    def __init__(self, extra: str, feature: str, cause: BaseException) -> None:
+        super().__init__(
+            f"{feature} needs the {extra!r} extra: pip install 'draftorders[{extra}]' ({cause})"
+        )
+        self.extra = extra
+        self.feature = feature

@@ -11,11 +11,15 @@ __all__ = ["InvoiceSent", "OrderCompleted", "OrderEvent", "RevertedToDraft"]
 
 @attrs.frozen
 class InvoiceSent:
-    """The invoice for ``version`` of the order was sent; the order is now locked."""
+    """The invoice for ``version`` of the order was sent; the order is now locked.
+
+    ``resent`` is True when a locked order's invoice was sent again, unchanged.
+    """
 
     order_id: str
     version: int
     total: Money
+    resent: bool = False
 
 
 @attrs.frozen

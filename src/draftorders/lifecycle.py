@@ -9,9 +9,13 @@ from           action           to
 =============  ===============  =================
 draft          send_invoice     invoice_sent
 draft          accept_payment   completed
+invoice_sent   resend_invoice   invoice_sent
 invoice_sent   revert_to_draft  draft
 invoice_sent   accept_payment   completed
 =============  ===============  =================
+
+Re-sending leaves the order as it is (same version, so a checkout link stays valid), but only
+while it still prices at the total it was invoiced at.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ __all__ = [
     "Transition",
     "accept_payment",
     "allowed_actions",
+    "resend_invoice",
     "revert_to_draft",
     "send_invoice",
 ]
@@ -39,6 +44,7 @@ class Action(enum.Enum):
     """Lifecycle actions."""
 
     SEND_INVOICE = "send_invoice"
+    RESEND_INVOICE = "resend_invoice"
     REVERT_TO_DRAFT = "revert_to_draft"
     ACCEPT_PAYMENT = "accept_payment"
 
@@ -46,6 +52,7 @@ class Action(enum.Enum):
 _TABLE: dict[tuple[Status, Action], Status] = {
     (Status.DRAFT, Action.SEND_INVOICE): Status.INVOICE_SENT,
     (Status.DRAFT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
+    (Status.INVOICE_SENT, Action.RESEND_INVOICE): Status.INVOICE_SENT,
     (Status.INVOICE_SENT, Action.REVERT_TO_DRAFT): Status.DRAFT,
     (Status.INVOICE_SENT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
 }
@@ -68,6 +75,16 @@ def send_invoice(order: DraftOrder, priced: PricedOrder) -> Transition:
     """Lock the order and record that the invoice for this version, at this total, was sent."""
     moved = attrs.evolve(_move(order, Action.SEND_INVOICE, priced), invoiced_total=priced.total)
     return Transition(moved, (InvoiceSent(moved.id, moved.version, priced.total),))
+
+
+def resend_invoice(order: DraftOrder, priced: PricedOrder) -> Transition:
+    """Send a locked order's invoice again, unchanged. If the order now prices at another
+    total than it was invoiced at, :class:`InvoiceOutdated` is raised: revert it to draft and
+    send a new invoice."""
+    _move(order, Action.RESEND_INVOICE, priced)
+    if order.invoiced_total != priced.total:
+        raise InvoiceOutdated(order.id, order.invoiced_total, priced.total)
+    return Transition(order, (InvoiceSent(order.id, order.version, priced.total, resent=True),))
 
 
 def revert_to_draft(order: DraftOrder) -> Transition:

@@ -27,7 +27,9 @@ from draftorders.errors import (
 from draftorders.ids import check_order_id, line_id
 from draftorders.line_item import LineItem, LineKind
 from draftorders.money import Money, currency, to_money
+from draftorders.note_templates import NoteTemplate, check_placeholders
 from draftorders.order_details import OrderDetails
+from draftorders.payment_terms import PaymentTerms
 from draftorders.validate import check_type, loyalty_points, money_amount, non_empty_text
 
 __all__ = ["DraftOrder", "ShippingLine", "Status", "normal_code"]
@@ -81,6 +83,37 @@ def normal_code(code: object) -> str:
     return code.strip().upper()
 
 
+def _text(value: object, field: str) -> str:
+    if isinstance(value, NoteTemplate):
+        return value.text
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected text or a NoteTemplate, got {value!r}")
+    return check_placeholders(value, field)
+
+
+def _notes_text(value: object) -> str:
+    return _text(value, "notes")
+
+
+def _terms_text(value: object) -> str:
+    return _text(value, "terms")
+
+
+def _po_number(value: object) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > 64
+        or not value.isprintable()
+    ):
+        raise ValidationError(
+            "po_number", f"{value!r} is not a purchase order number (1-64 printable characters)"
+        )
+    return value.strip()
+
+
 def _optional(kind: type) -> Any:
     return attrs.validators.optional(check_type(kind))
 
@@ -107,7 +140,16 @@ class DraftOrder:
         default=None, validator=_optional(ManualDiscount)
     )
     shipping: ShippingLine | None = attrs.field(default=None, validator=_optional(ShippingLine))
-    notes: str = attrs.field(default="", validator=check_type(str))
+    notes: str = attrs.field(default="", converter=_notes_text)
+    """Customer notes shown on the invoice; may hold placeholders (see note_templates)."""
+    terms: str = attrs.field(default="", converter=_terms_text)
+    """Order terms shown on the invoice; may hold placeholders."""
+    po_number: str | None = attrs.field(default=None, converter=_po_number)
+    """The customer's purchase order number, printed on the invoice."""
+    payment_terms: PaymentTerms = attrs.field(
+        factory=PaymentTerms.due_on_receipt, validator=check_type(PaymentTerms)
+    )
+    """When the invoice falls due, counted from the day it is issued."""
     details: OrderDetails | None = attrs.field(default=None, converter=_details)
     taxes_enabled: bool = attrs.field(default=True, validator=check_type(bool))
     lines_added: int = 0
@@ -177,9 +219,21 @@ class DraftOrder:
         """Change the order date."""
         return self._edit("set order date", order_date=order_date)
 
-    def set_notes(self, notes: str) -> DraftOrder:
-        """Replace the merchant's notes."""
+    def set_notes(self, notes: str | NoteTemplate) -> DraftOrder:
+        """Replace the customer notes: text, or a template whose text is copied (then editable)."""
         return self._edit("set notes", notes=notes)
+
+    def set_terms(self, terms: str | NoteTemplate) -> DraftOrder:
+        """Replace the order terms: text, or a template whose text is copied (then editable)."""
+        return self._edit("set terms", terms=terms)
+
+    def set_po_number(self, po_number: str | None) -> DraftOrder:
+        """Set or clear the customer's purchase order number."""
+        return self._edit("set PO number", po_number=po_number)
+
+    def set_payment_terms(self, terms: PaymentTerms) -> DraftOrder:
+        """Choose when the invoice falls due (due on receipt unless set)."""
+        return self._edit("set payment terms", payment_terms=terms)
 
     def set_details(self, details: OrderDetails | None) -> DraftOrder:
         """Attach free-form order details (JSON or XML), or clear them."""

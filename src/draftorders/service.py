@@ -14,18 +14,43 @@ import attrs
 from draftorders.catalog import Catalog
 from draftorders.clock import Clock, SystemClock
 from draftorders.customers import Customer
-from draftorders.errors import DraftOrdersError, ProviderError, UnknownCode
+from draftorders.errors import (
+    ConcurrencyConflict,
+    DeliveryFailed,
+    DraftOrdersError,
+    ProviderError,
+    UnknownCode,
+    ValidationError,
+)
 from draftorders.events import OrderCompleted, OrderEvent
 from draftorders.ids import next_order_id
-from draftorders.lifecycle import Transition, accept_payment, revert_to_draft, send_invoice
+from draftorders.invoice import (
+    InMemoryInvoiceArchive,
+    Invoice,
+    InvoiceArchive,
+    InvoiceNumbering,
+    Party,
+    SentInvoice,
+    build_invoice,
+    invoice_email,
+)
+from draftorders.lifecycle import (
+    Transition,
+    accept_payment,
+    resend_invoice,
+    revert_to_draft,
+    send_invoice,
+)
 from draftorders.money import currency as check_currency
+from draftorders.note_templates import STANDARD_TEMPLATES, TemplateBook
+from draftorders.notifications import Mailer, Outbox
 from draftorders.order import DraftOrder, Status, normal_code
 from draftorders.pricing import PricedOrder, PricingContext, price
 from draftorders.shipping import Box, RateProvider, RateSearch, ShippingZone, find_rates
 from draftorders.storage import InMemoryStore, Store
 from draftorders.tax import TaxProvider, TaxQuote, TaxRequest, TaxRequestLine
 
-__all__ = ["DraftOrderService", "Edit", "tax_request"]
+__all__ = ["DraftOrderService", "Edit", "InvoiceDelivery", "tax_request"]
 
 Edit = Callable[[DraftOrder], DraftOrder]
 """An edit: a function from an order to the edited order, e.g. ``lambda o: o.set_notes("x")``."""
@@ -48,6 +73,24 @@ def tax_request(order: DraftOrder, untaxed: PricedOrder) -> TaxRequest:
     )
 
 
+@attrs.frozen
+class InvoiceDelivery:
+    """The result of sending an invoice: the lifecycle transition and what was sent."""
+
+    transition: Transition
+    sent: SentInvoice
+
+    @property
+    def order(self) -> DraftOrder:
+        """The order after sending (locked, invoice sent)."""
+        return self.transition.order
+
+    @property
+    def events(self) -> tuple[OrderEvent, ...]:
+        """What happened."""
+        return self.transition.events
+
+
 class DraftOrderService:
     """Draft orders for one shop: its catalog, pricing settings, store and clock.
 
@@ -67,6 +110,12 @@ class DraftOrderService:
         shipping_zones: Sequence[ShippingZone] = (),
         boxes: Sequence[Box] = (),
         rate_providers: Sequence[RateProvider] = (),
+        seller: Party | None = None,
+        mailer: Mailer | None = None,
+        invoice_archive: InvoiceArchive | None = None,
+        invoice_numbering: InvoiceNumbering | None = None,
+        locale: str = "en_US",
+        templates: TemplateBook = STANDARD_TEMPLATES,
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -79,6 +128,19 @@ class DraftOrderService:
         self.shipping_zones = tuple(shipping_zones)
         self.boxes = tuple(boxes)
         self.rate_providers = tuple(rate_providers)
+        self.seller = seller if seller is not None else Party(name="Shop")
+        """The seller block of invoices; its email is the sender of invoice emails."""
+        self.mailer: Mailer = mailer if mailer is not None else Outbox()
+        self.invoice_archive: InvoiceArchive = (
+            invoice_archive if invoice_archive is not None else InMemoryInvoiceArchive()
+        )
+        self.invoice_numbering = (
+            invoice_numbering if invoice_numbering is not None else InvoiceNumbering()
+        )
+        self.locale = locale
+        """Invoices are written for the customer's locale, else this one."""
+        self.templates = templates
+        """The named templates merchants pick customer notes and order terms from."""
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
 
@@ -173,12 +235,134 @@ class DraftOrderService:
         priced = price(order, self.pricing_context(order))
         return attrs.evolve(priced, notes=(*notes, *priced.notes)) if notes else priced
 
-    def send_invoice(self, order_id: str) -> Transition:
-        """Price the order, lock it as invoice sent, and save it."""
+    # -- invoices ------------------------------------------------------------------------------
+
+    def preview_invoice(self, order_id: str) -> Invoice:
+        """The invoice as it stands now, in any status: the one sent if the order is locked,
+        else a preview (no number) of the order priced as it is, issued today."""
+        stored = self.store.get(order_id)
+        if stored.status is not Status.DRAFT:
+            sent = self.invoice_archive.sent(order_id)
+            if sent and sent[-1].invoice.order_version == stored.version - 1:
+                return sent[-1].invoice
+        order, _ = self.current(stored)
+        priced = price(order, self.pricing_context(order))
+        return self._invoice(order, priced, self.clock.today(), None, None)
+
+    def sent_invoices(self, order_id: str) -> list[SentInvoice]:
+        """Snapshots of every invoice email sent for the order, oldest first."""
+        return self.invoice_archive.sent(order_id)
+
+    def send_invoice(
+        self,
+        order_id: str,
+        *,
+        to: str | None = None,
+        locale: str | None = None,
+        subject: str | None = None,
+        checkout_url: str | None = None,
+    ) -> InvoiceDelivery:
+        """Price the order, email its invoice, lock it as invoice sent, and keep a snapshot.
+
+        The invoice goes ``to`` the given address, else the customer's email, written for
+        ``locale``, else the customer's, else the shop's. A locked order's invoice is sent again
+        with the same number while its total holds (else :class:`InvoiceOutdated`). If the
+        mailer fails, :class:`DeliveryFailed` is raised and nothing changes: the order stays a
+        draft and the invoice number is not used up.
+        """
         stored = self.store.get(order_id)
         order, _ = self.current(stored)
-        transition = send_invoice(order, price(order, self.pricing_context(order)))
-        return self._apply(stored, transition)
+        priced = price(order, self.pricing_context(order))
+        resending = stored.status is Status.INVOICE_SENT
+        transition = resend_invoice(order, priced) if resending else send_invoice(order, priced)
+        recipient = self._recipient(order, to)
+        sender = self._sender()
+        language = locale or (order.customer.locale if order.customer else None) or self.locale
+        previous = self.invoice_archive.sent(order_id) if resending else []
+        taken: int | None = None
+        now = self.clock.now()
+        if previous:
+            issued = previous[-1].invoice
+            issue_date, number = issued.issue_date, issued.number
+        else:
+            taken = self.invoice_archive.next_number()
+            issue_date = now.date()
+            number = self.invoice_numbering.number(taken, issue_date)
+        try:
+            invoice = self._invoice(order, priced, issue_date, number, checkout_url)
+            mail = invoice_email(
+                invoice, sender=sender, to=recipient, locale=language, subject=subject, date=now
+            )
+            latest = self.store.get(order_id).version
+            if latest != stored.version:
+                raise ConcurrencyConflict(order_id, stored.version, latest)
+            self._deliver(mail.message)
+        except BaseException:
+            if taken is not None:
+                self.invoice_archive.give_back(taken)
+            raise
+        if resending:
+            self.events.extend(transition.events)
+        else:
+            self._apply(stored, transition)
+        sent = SentInvoice(
+            invoice=invoice,
+            sent_at=now,
+            recipient=mail.recipient,
+            subject=mail.subject,
+            locale=language,
+            html=mail.html,
+            text=mail.text,
+            message=mail.message.as_bytes(),
+            pdf=mail.pdf,
+        )
+        self.invoice_archive.record(sent)
+        return InvoiceDelivery(transition, sent)
+
+    def _invoice(
+        self,
+        order: DraftOrder,
+        priced: PricedOrder,
+        issue_date: dt.date,
+        number: str | None,
+        checkout_url: str | None,
+    ) -> Invoice:
+        titles = {pid: self.context.promotions.get(pid).title for pid in priced.applied_promotions}
+        return build_invoice(
+            order,
+            priced,
+            seller=self.seller,
+            issue_date=issue_date,
+            number=number,
+            checkout_url=checkout_url,
+            promotion_titles=titles,
+        )
+
+    def _recipient(self, order: DraftOrder, to: str | None) -> str:
+        if to is not None:
+            return to
+        if order.customer is not None and order.customer.email is not None:
+            return order.customer.email
+        raise ValidationError(
+            "to", f"order {order.id!r} has no customer email; give the address with to="
+        )
+
+    def _sender(self) -> str:
+        if self.seller.email is None:
+            raise ValidationError(
+                "seller", "the shop's seller block has no email to send invoices from"
+            )
+        return self.seller.email
+
+    def _deliver(self, message: object) -> None:
+        try:
+            self.mailer.send(message)  # type: ignore[arg-type]
+        except DraftOrdersError:
+            raise
+        except Exception as error:
+            raise DeliveryFailed(
+                "mailer", f"the invoice email was not sent ({error!r}); the order is unchanged"
+            ) from error
 
     # -- shipping --------------------------------------------------------------------------------
 

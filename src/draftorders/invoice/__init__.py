@@ -1,0 +1,48 @@
+"""Invoices: the model built from a priced order, payment-terms dates, numbering, locale-aware
+HTML / text / PDF rendering, the invoice email, and the archive of what was sent."""
+
+from draftorders.invoice.archive import InMemoryInvoiceArchive, InvoiceArchive, SentInvoice
+from draftorders.invoice.build import build_invoice, buyer_of
+from draftorders.invoice.email import InvoiceEmail, invoice_email
+from draftorders.invoice.labels import LABELS, labels_for
+from draftorders.invoice.locale import InvoiceLocale
+from draftorders.invoice.model import (
+    DiscountKind,
+    Invoice,
+    InvoiceCharge,
+    InvoiceDiscount,
+    InvoiceLine,
+    InvoiceShipping,
+    InvoiceStatus,
+    InvoiceTax,
+    Party,
+)
+from draftorders.invoice.numbering import InvoiceNumbering
+from draftorders.invoice.render import pdf_available, render_html, render_pdf, render_text
+
+__all__ = [
+    "LABELS",
+    "DiscountKind",
+    "InMemoryInvoiceArchive",
+    "Invoice",
+    "InvoiceArchive",
+    "InvoiceCharge",
+    "InvoiceDiscount",
+    "InvoiceEmail",
+    "InvoiceLine",
+    "InvoiceLocale",
+    "InvoiceNumbering",
+    "InvoiceShipping",
+    "InvoiceStatus",
+    "InvoiceTax",
+    "Party",
+    "SentInvoice",
+    "build_invoice",
+    "buyer_of",
+    "invoice_email",
+    "labels_for",
+    "pdf_available",
+    "render_html",
+    "render_pdf",
+    "render_text",
+]
