@@ -11,6 +11,7 @@ from draftorders.clock import FixedClock
 from draftorders.customers import Address, Customer
 from draftorders.discounts import ManualDiscount
 from draftorders.errors import OrderLocked
+from draftorders.invoice import Party
 from draftorders.money import Money
 from draftorders.pricing import PricingContext
 from draftorders.rounding import RoundingMode, RoundingPolicy
@@ -38,6 +39,7 @@ def run_demo(out: Callable[[str], None] = print) -> None:
             tax=FlatRateTax(TaxRate.percent("8.25", "Sales tax")),
         ),
         clock=FixedClock(dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)),
+        seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
     )
     home = Address(country="US", region="NY", city="New York", line1="1 Main St")
     customer = Customer(id="C1", name="Ada Lovelace", email="ada@example.com", addresses=[home])
@@ -63,7 +65,7 @@ def run_demo(out: Callable[[str], None] = print) -> None:
         out(f"  {label:<44} -> {status}")
 
     sent = shop.send_invoice(order.id)
-    step(f"send invoice (total {priced.total.amount})", sent.order.status.value)
+    step(f"email invoice {sent.sent.number} (total {priced.total.amount})", sent.order.status.value)
     try:
         shop.edit(order.id, lambda o: o.set_quantity("L3", 3))
     except OrderLocked as error:
@@ -73,8 +75,10 @@ def run_demo(out: Callable[[str], None] = print) -> None:
     edited = shop.edit(order.id, lambda o: o.set_quantity("L3", 3))
     step(f"edit: Tea x 3, new total {shop.price(order.id).total.amount}", edited.status.value)
     resent = shop.send_invoice(order.id)
-    step("send invoice again", resent.order.status.value)
+    step(f"email new invoice {resent.sent.number}", resent.order.status.value)
     paid = shop.accept_payment(order.id)
     step("accept payment", paid.order.status.value)
     out(f"\nOrders list: {[o.id for o in shop.orders()]}; drafts: {[o.id for o in shop.drafts()]}")
     out("Events: " + ", ".join(type(event).__name__ for event in shop.events))
+    out(f"\nThe last invoice email, as sent to {resent.sent.recipient}:\n")
+    out(resent.sent.text)

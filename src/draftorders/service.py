@@ -116,6 +116,7 @@ class DraftOrderService:
         invoice_numbering: InvoiceNumbering | None = None,
         locale: str = "en_US",
         templates: TemplateBook = STANDARD_TEMPLATES,
+        attach_pdf: bool | None = None,
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -141,6 +142,9 @@ class DraftOrderService:
         """Invoices are written for the customer's locale, else this one."""
         self.templates = templates
         """The named templates merchants pick customer notes and order terms from."""
+        self.attach_pdf = attach_pdf
+        """Attach the invoice as PDF: when the ``pdf`` extra is installed (None), always (True,
+        :class:`MissingExtra` without it) or never (False)."""
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
 
@@ -291,7 +295,13 @@ class DraftOrderService:
         try:
             invoice = self._invoice(order, priced, issue_date, number, checkout_url)
             mail = invoice_email(
-                invoice, sender=sender, to=recipient, locale=language, subject=subject, date=now
+                invoice,
+                sender=sender,
+                to=recipient,
+                locale=language,
+                subject=subject,
+                attach_pdf=self.attach_pdf,
+                date=now,
             )
             latest = self.store.get(order_id).version
             if latest != stored.version:

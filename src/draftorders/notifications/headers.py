@@ -40,8 +40,11 @@ def email_address(field: str, value: object, name: str | None = None) -> Address
     text = header_text(field, value)
     if name is not None:
         header_text(f"{field} name", name)
-    display, address = parseaddr(text, strict=True)
+    display, address = parseaddr(text)
     user, at, domain = address.rpartition("@")
-    if not at or not user or "." not in domain or any(c.isspace() for c in address):
-        raise ValidationError(field, f"{text!r} is not an email address")
-    return Address(display_name=name or display, addr_spec=address)
+    if "," in text or not at or not user or "." not in domain or address.count("<"):
+        raise ValidationError(field, f"{text!r} is not one email address")
+    try:
+        return Address(display_name=name or display, addr_spec=address)
+    except (ValueError, IndexError) as error:
+        raise ValidationError(field, f"{text!r} is not an email address ({error})") from error
