@@ -242,12 +242,13 @@ class DraftOrderService:
     # -- invoices ------------------------------------------------------------------------------
 
     def preview_invoice(self, order_id: str) -> Invoice:
-        """The invoice as it stands now, in any status: the one sent if the order is locked,
-        else a preview (no number) of the order priced as it is, issued today."""
+        """The invoice as it stands now, in any status: the last one sent if the order is
+        locked or completed, else a preview (no number) of the order as priced now, dated
+        today."""
         stored = self.store.get(order_id)
         if stored.status is not Status.DRAFT:
             sent = self.invoice_archive.sent(order_id)
-            if sent and sent[-1].invoice.order_version == stored.version - 1:
+            if sent:
                 return sent[-1].invoice
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
