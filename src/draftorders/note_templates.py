@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 import attrs
 
 from draftorders.errors import ValidationError
-from draftorders.validate import non_empty_text
+from draftorders.validate import non_empty_text, plain_text
 
 __all__ = [
     "PLACEHOLDERS",
@@ -38,6 +38,7 @@ def check_placeholders(text: str, field: str = "text") -> str:
     """Return ``text`` if every ``{name}`` in it is a known placeholder."""
     if not isinstance(text, str):
         raise ValidationError(field, f"expected text, got {text!r}")
+    plain_text(text, field)
     unknown = sorted({name for name in _FIELD.findall(text) if name not in PLACEHOLDERS})
     if unknown:
         raise ValidationError(
@@ -63,12 +64,22 @@ class NoteTemplate:
     text: str = attrs.field(converter=check_placeholders)
 
 
+def _templates(value: object) -> tuple[NoteTemplate, ...]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError("templates", f"expected a sequence of NoteTemplate, got {value!r}")
+    templates = tuple(value)
+    for template in templates:
+        if not isinstance(template, NoteTemplate):
+            raise ValidationError("templates", f"expected NoteTemplate, got {template!r}")
+    return templates
+
+
 @attrs.frozen
 class TemplateBook:
     """The shop's templates for customer notes and for order terms, each looked up by name."""
 
-    notes: tuple[NoteTemplate, ...] = ()
-    terms: tuple[NoteTemplate, ...] = ()
+    notes: tuple[NoteTemplate, ...] = attrs.field(default=(), converter=_templates)
+    terms: tuple[NoteTemplate, ...] = attrs.field(default=(), converter=_templates)
 
     def __attrs_post_init__(self) -> None:
         for kind, templates in (("notes", self.notes), ("terms", self.terms)):

@@ -102,12 +102,7 @@ def _terms_text(value: object) -> str:
 def _po_number(value: object) -> str | None:
     if value is None:
         return None
-    if (
-        not isinstance(value, str)
-        or not value.strip()
-        or len(value) > 64
-        or not value.isprintable()
-    ):
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 64 or not value.isprintable():
         raise ValidationError(
             "po_number", f"{value!r} is not a purchase order number (1-64 printable characters)"
         )

@@ -289,6 +289,7 @@ class DraftOrderService:
         if previous:
             issued = previous[-1].invoice
             issue_date, number = issued.issue_date, issued.number
+            checkout_url = checkout_url if checkout_url is not None else issued.checkout_url
         else:
             taken = self.invoice_archive.next_number()
             issue_date = now.date()
@@ -372,7 +373,7 @@ class DraftOrderService:
             raise
         except Exception as error:
             raise DeliveryFailed(
-                "mailer", f"the invoice email was not sent ({error!r}); the order is unchanged"
+                "mailer", f"the invoice email was not sent ({error!r})"
             ) from error
 
     # -- shipping --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ functions, so type checkers can follow them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -50,10 +51,24 @@ def check_type(*types: type) -> Validator:
     return validate
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab, line feed and carriage return: no text needs them, and
+they make an invoice's HTML unreadable as XML."""
+
+
+def plain_text(value: str, field: str) -> str:
+    """``value`` if it holds no control characters other than tab and line breaks."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValidationError(field, f"{value!r} holds the control character {found.group()!r}")
+    return value
+
+
 def non_empty_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A validator: a string with something in it besides blanks."""
+    """A validator: a string with something in it besides blanks, and no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(attribute.name, f"expected a non-empty string, got {value!r}")
+    plain_text(value, attribute.name)
 
 
 def money_amount(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -113,7 +128,7 @@ def optional_text(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError("text", f"expected text or None, got {value!r}")
-    return value.strip() or None
+    return plain_text(value, "text").strip() or None
 
 
 def text_set(value: object) -> frozenset[str]:

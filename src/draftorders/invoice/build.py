@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from draftorders.charges import ChargeKind
 from draftorders.errors import ValidationError
@@ -68,10 +69,18 @@ def build_invoice(
             f"{order.id!r} version {order.version}; price the order again",
         )
     paid = (
-        Money(0, order.currency)
+        priced.total * 0
         if amount_paid is None
         else to_money(amount_paid, order.currency, "amount_paid")
     )
+    if paid > priced.total:
+        raise ValidationError(
+            "amount_paid", f"{paid} paid is more than the invoice's total {priced.total}"
+        )
+    if number is not None and (not number.strip() or not number.isprintable()):
+        raise ValidationError("number", f"{number!r} is not an invoice number")
+    if checkout_url is not None:
+        _check_url(checkout_url)
     titles = promotion_titles or {}
     lines = tuple(
         InvoiceLine(
@@ -125,6 +134,19 @@ def build_invoice(
     return invoice
 
 
+def _check_url(url: str) -> None:
+    """A checkout link must be an absolute http(s) URL: anything else (``javascript:``) would
+    be a live link in the customer's mail."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
+        raise ValidationError("checkout_url", f"{url!r} is not an http(s) link")
+
+
 def _discount(adj: Adjustment, order: DraftOrder, titles: Mapping[str, str]) -> InvoiceDiscount:
     if adj.kind is AdjustmentKind.PROMOTION:
         promotion_id = adj.source.partition(":")[2]
@@ -135,8 +157,12 @@ def _discount(adj: Adjustment, order: DraftOrder, titles: Mapping[str, str]) -> 
         charge_id = adj.source.partition(":")[2]
         title = next((c.title for c in order.charges if c.id == charge_id), None)
         return InvoiceDiscount(DiscountKind.CREDIT, title, adj.amount)
-    kind = DiscountKind.ORDER if adj.source == "manual:order-discount" else DiscountKind.LINE
-    return InvoiceDiscount(kind, None, adj.amount)
+    if adj.source == "manual:order-discount":
+        title = order.order_discount.title if order.order_discount is not None else None
+        return InvoiceDiscount(DiscountKind.ORDER, title, adj.amount)
+    line = next((item for item in order.lines if item.id == adj.target), None)
+    title = line.discount.title if line is not None and line.discount is not None else None
+    return InvoiceDiscount(DiscountKind.LINE, title, adj.amount)
 
 
 def _shipping(priced: PricedOrder) -> InvoiceShipping | None:
@@ -151,7 +177,7 @@ def _shipping(priced: PricedOrder) -> InvoiceShipping | None:
 def _charges(priced: PricedOrder) -> tuple[InvoiceCharge, ...]:
     """Debits, and the credits taken after tax (a taxable credit is in the line discounts);
     redeemed points are the rest of ``credit_total``, shown as their own credit."""
-    zero = Money(0, priced.currency)
+    zero = priced.total * 0
     rows = [
         InvoiceCharge(c.title, c.amount if c.kind is ChargeKind.DEBIT else -c.amount, c.tax)
         for c in priced.charges
@@ -166,7 +192,7 @@ def _charges(priced: PricedOrder) -> tuple[InvoiceCharge, ...]:
 
 def _check_sums(invoice: Invoice) -> None:
     """Every row adds up to its total, and the totals to what is due (to the cent)."""
-    zero = Money(0, invoice.currency)
+    zero = invoice.total * 0
     checks = {
         "subtotal": (sum((line.base for line in invoice.lines), zero), invoice.subtotal),
         "discounts": (

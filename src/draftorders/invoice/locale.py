@@ -44,8 +44,9 @@ class InvoiceLocale:
 
     @property
     def tag(self) -> str:
-        """The locale as a BCP 47 tag for ``<html lang>``: ``de-DE``."""
-        return "-".join(part for part in (self.locale.language, self.locale.territory) if part)
+        """The locale as a BCP 47 tag for ``<html lang>``: ``de-DE``, ``sr-Latn-RS``."""
+        parts = (self.locale.language, self.locale.script, self.locale.territory)
+        return "-".join(part for part in parts if part)
 
     @property
     def words(self) -> Mapping[str, str]:

@@ -18,7 +18,7 @@ def _format(value: object) -> str:
         raise ValidationError("format", f"{value!r} must be text with a {{number}} field")
     try:
         sample = value.format(**_SAMPLE)
-    except (KeyError, IndexError, ValueError, AttributeError) as error:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as error:
         raise ValidationError(
             "format", f"{value!r} is not a number format ({error}); fields: number, year, month"
         ) from error
