@@ -23,17 +23,27 @@ from draftorders import (
     lifecycle,
     price,
 )
-from draftorders.lifecycle import accept_payment, allowed_actions, revert_to_draft, send_invoice
+from draftorders.lifecycle import (
+    accept_payment,
+    allowed_actions,
+    resend_invoice,
+    revert_to_draft,
+    send_invoice,
+)
 
 CONTEXT = flat_tax()
 
 TABLE = [
     ("draft", "send_invoice", "invoice_sent"),
     ("draft", "accept_payment", "completed"),
+    ("invoice_sent", "resend_invoice", "invoice_sent"),
     ("invoice_sent", "revert_to_draft", "draft"),
     ("invoice_sent", "accept_payment", "completed"),
 ]
 """The transition table, as the lifecycle module docstring states it."""
+
+KEEPS_THE_VERSION = {"resend_invoice"}
+"""Actions that leave the order as it is: a re-sent invoice is the same invoice."""
 
 
 NOT_EDITS = {"new", "line", "duplicate"}
@@ -57,6 +67,8 @@ def completed_order() -> DraftOrder:
 def perform(order: DraftOrder, action: str) -> lifecycle.Transition:
     if action == "send_invoice":
         return send_invoice(order, price(order, CONTEXT))
+    if action == "resend_invoice":
+        return resend_invoice(order, price(order, CONTEXT))
     if action == "accept_payment":
         return accept_payment(order, price(order, CONTEXT))
     return revert_to_draft(order)
@@ -231,7 +243,7 @@ def test_sending_an_invoice_twice_is_refused_listing_the_allowed_actions() -> No
         "invoice_sent",
         "send_invoice",
     )
-    assert set(error.allowed) == {"revert_to_draft", "accept_payment"}
+    assert set(error.allowed) == {"resend_invoice", "revert_to_draft", "accept_payment"}
 
 
 def test_paying_a_completed_order_again_is_refused() -> None:
@@ -321,7 +333,7 @@ def test_allowed_actions_match_the_transition_table(status: Status) -> None:
 
 
 @pytest.mark.parametrize(("source", "action", "target"), TABLE)
-def test_each_transition_in_the_table_moves_to_its_target_and_bumps_the_version(
+def test_each_transition_in_the_table_moves_to_its_target_and_bumps_the_version_unless_a_resend(
     source: str, action: str, target: str
 ) -> None:
     # given
@@ -330,7 +342,8 @@ def test_each_transition_in_the_table_moves_to_its_target_and_bumps_the_version(
     moved = perform(order, action).order
     # then
     assert moved.status.value == target
-    assert moved.version == order.version + 1
+    bump = 0 if action in KEEPS_THE_VERSION else 1
+    assert moved.version == order.version + bump
 
 
 @pytest.mark.parametrize(
@@ -426,3 +439,85 @@ def test_a_sent_invoice_is_not_paid_at_another_total_and_nothing_changes() -> No
     assert caught.value.invoiced == sent.invoiced_total
     assert caught.value.now == repriced.total
     assert sent == before
+
+
+# -- resend -----------------------------------------------------------------------------------
+
+
+def test_resending_leaves_the_order_as_it_is_at_the_same_version() -> None:
+    # given
+    order = sent_order()
+    before = copy.deepcopy(order)
+    # when
+    transition = resend_invoice(order, price(order, CONTEXT))
+    # then
+    assert transition.order == before
+    assert transition.order.version == before.version
+    assert transition.order.status is Status.INVOICE_SENT
+
+
+def test_resending_emits_invoice_sent_marked_resent_with_the_invoiced_total() -> None:
+    # given
+    order = sent_order()
+    priced = price(order, CONTEXT)
+    # when
+    transition = resend_invoice(order, priced)
+    # then
+    assert transition.events == (
+        InvoiceSent(order_id=order.id, version=order.version, total=priced.total, resent=True),
+    )
+    assert priced.total == order.invoiced_total
+
+
+def test_a_first_send_is_not_marked_resent() -> None:
+    # given
+    order = ready_order()
+    # when
+    (event,) = send_invoice(order, price(order, CONTEXT)).events
+    # then
+    assert isinstance(event, InvoiceSent)
+    assert event.resent is False
+
+
+def test_resending_an_invoice_whose_total_changed_is_refused_and_nothing_changes() -> None:
+    # given an order invoiced with 8.25% tax, now priced with none
+    sent = sent_order()
+    before = copy.deepcopy(sent)
+    repriced = price(sent, PricingContext())
+    # when
+    with pytest.raises(InvoiceOutdated) as caught:
+        resend_invoice(sent, repriced)
+    # then
+    assert (caught.value.order_id, caught.value.invoiced, caught.value.now) == (
+        sent.id,
+        sent.invoiced_total,
+        repriced.total,
+    )
+    assert repriced.total != sent.invoiced_total
+    assert sent == before
+
+
+@pytest.mark.parametrize("status", ["draft", "completed"])
+def test_only_a_sent_invoice_can_be_resent(status: str) -> None:
+    # given
+    order = order_in(status)
+    before = copy.deepcopy(order)
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        resend_invoice(order, price(order, CONTEXT))
+    # then
+    error = caught.value
+    assert (error.order_id, error.status, error.action) == (order.id, status, "resend_invoice")
+    assert "resend_invoice" not in error.allowed
+    assert order == before
+
+
+def test_resending_with_a_breakdown_of_another_order_is_refused() -> None:
+    # given
+    order = sent_order()
+    other = ready_order().duplicate("D2002", TODAY)
+    # when
+    with pytest.raises(ValidationError) as caught:
+        resend_invoice(order, price(other, CONTEXT))
+    # then
+    assert caught.value.field == "priced"

@@ -10,6 +10,7 @@ import pytest
 from builders import catalog, flat_tax, money
 from draftorders import (
     ConcurrencyConflict,
+    Customer,
     DraftOrder,
     DraftOrderService,
     FixedClock,
@@ -20,6 +21,7 @@ from draftorders import (
     OrderCompleted,
     OrderLocked,
     OrderNotFound,
+    Party,
     PricingContext,
     RevertedToDraft,
     Status,
@@ -30,15 +32,26 @@ from draftorders.ids import next_order_id
 from draftorders.promotions import OrderAmountOff, Promotion, PromotionBook
 
 CLOCK = FixedClock(dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC))
+SELLER = Party(name="Tea & Mugs Co.", email="billing@teamugs.example")
+ADA = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
 
 
 def make_service() -> DraftOrderService:
-    return DraftOrderService(catalog(), context=flat_tax(), store=InMemoryStore(), clock=CLOCK)
+    """A shop that emails its invoices (without PDFs, to stay fast) to an in-memory outbox."""
+    return DraftOrderService(
+        catalog(),
+        context=flat_tax(),
+        store=InMemoryStore(),
+        clock=CLOCK,
+        seller=SELLER,
+        attach_pdf=False,
+    )
 
 
 def order_with_mugs(service: DraftOrderService, quantity: int = 2) -> DraftOrder:
+    """A saved draft for Ada (who has an email, so its invoice can be sent) with mugs."""
     return service.edit(
-        service.create().id, lambda o: o.add_product(service.catalog, "MUG", quantity)
+        service.create(customer=ADA).id, lambda o: o.add_product(service.catalog, "MUG", quantity)
     )
 
 
@@ -322,7 +335,7 @@ def test_the_full_walk_records_its_events_in_order() -> None:
         InvoiceSent(order_id, first.version, money("28.12")),
         RevertedToDraft(order_id, stale_version=first.version, version=reverted.version),
         InvoiceSent(order_id, resent.version, money("42.19")),
-        OrderCompleted(order_id, paid.version, money("42.19")),
+        OrderCompleted(order_id, paid.version, money("42.19"), customer_id=ADA.id),
     ]
     assert edited.version == reverted.version + 1
     assert service.get(order_id) == paid
@@ -403,10 +416,12 @@ def test_paying_an_invoice_whose_promotion_was_used_up_meanwhile_is_refused() ->
         catalog(),
         context=PricingContext(promotions=book),
         clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+        seller=SELLER,
+        attach_pdf=False,
     )
     first = shop.create()
     shop.edit(first.id, lambda o: o.add_product(catalog(), "MUG", 2))
-    shop.send_invoice(first.id)
+    shop.send_invoice(first.id, to="ada@example.com")
     second = shop.create()
     shop.edit(second.id, lambda o: o.add_product(catalog(), "MUG", 2))
     shop.accept_payment(second.id)

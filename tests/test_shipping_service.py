@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from draftorders import Address, DraftOrderService, FixedClock, Money, ProviderError
+from draftorders import Address, DraftOrderService, FixedClock, Money, Party, ProviderError
 from draftorders.order import DraftOrder
 from draftorders.shipping import Package, RateOption
 
@@ -24,6 +24,8 @@ def shop(**ports: object) -> DraftOrderService:
         CATALOG,
         shipping_zones=ZONES,
         clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+        seller=Party(name="Lamps Ltd", email="billing@lamps.example"),
+        attach_pdf=False,
         **ports,  # type: ignore[arg-type]
     )
 
@@ -68,7 +70,7 @@ def test_sending_the_invoice_saves_the_re_computed_rate() -> None:
     service.choose_rate(order_id, "Standard")
     service.edit(order_id, lambda o: o.add_product(CATALOG, "SHADE"))
     # when
-    sent = service.send_invoice(order_id).order
+    sent = service.send_invoice(order_id, to="grace@example.com").order
     # then
     assert sent.shipping is not None
     assert sent.shipping.price.amount == Decimal("0.00")

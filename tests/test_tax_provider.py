@@ -13,6 +13,8 @@ from draftorders import (
     Customer,
     DraftOrderService,
     FixedClock,
+    Outbox,
+    Party,
     ProviderError,
     Status,
     TaxRate,
@@ -56,6 +58,8 @@ def shop(provider: object) -> DraftOrderService:
         catalog(),
         tax_provider=provider,  # type: ignore[arg-type]
         clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+        seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
+        attach_pdf=False,
     )
 
 
@@ -84,7 +88,7 @@ def test_the_engine_is_asked_for_each_taxable_line_net_and_its_quote_is_charged(
 
 def test_a_failing_engine_raises_provider_error_with_its_cause_and_nothing_changes() -> None:
     service = shop(Broken())
-    order_id = draft(service)
+    order_id = draft(service, Customer(id="C1", name="Ada", email="ada@example.com"))
     before = service.get(order_id)
     # when
     with pytest.raises(ProviderError) as caught:
@@ -94,6 +98,9 @@ def test_a_failing_engine_raises_provider_error_with_its_cause_and_nothing_chang
     assert caught.value.provider == "tax provider"
     assert service.get(order_id) == before
     assert service.get(order_id).status is Status.DRAFT
+    assert service.sent_invoices(order_id) == []
+    assert isinstance(service.mailer, Outbox)
+    assert service.mailer.sent == []
 
 
 def test_a_quote_for_a_line_that_was_not_asked_about_is_refused() -> None:

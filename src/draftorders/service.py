@@ -32,6 +32,7 @@ from draftorders.invoice import (
     Party,
     SentInvoice,
     build_invoice,
+    check_checkout_url,
     invoice_email,
 )
 from draftorders.lifecycle import (
@@ -276,26 +277,28 @@ class DraftOrderService:
         draft and the invoice number is not used up.
         """
         stored = self.store.get(order_id)
+        recipient = self._recipient(stored, to)
+        sender = self._sender()
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
         resending = stored.status is Status.INVOICE_SENT
         transition = resend_invoice(order, priced) if resending else send_invoice(order, priced)
-        recipient = self._recipient(order, to)
-        sender = self._sender()
         language = locale or (order.customer.locale if order.customer else None) or self.locale
         previous = self.invoice_archive.sent(order_id) if resending else []
         taken: int | None = None
         now = self.clock.now()
-        if previous:
-            issued = previous[-1].invoice
-            issue_date, number = issued.issue_date, issued.number
-            checkout_url = checkout_url if checkout_url is not None else issued.checkout_url
-        else:
-            taken = self.invoice_archive.next_number()
-            issue_date = now.date()
-            number = self.invoice_numbering.number(taken, issue_date)
         try:
-            invoice = self._invoice(order, priced, issue_date, number, checkout_url)
+            if previous:  # the same invoice again, with a new checkout link if one is given
+                invoice = previous[-1].invoice
+                if checkout_url is not None:
+                    invoice = attrs.evolve(invoice, checkout_url=check_checkout_url(checkout_url))
+            else:
+                taken = self.invoice_archive.next_number()
+                number = self.invoice_numbering.number(taken, now.date())
+                invoice = attrs.evolve(
+                    self._invoice(order, priced, now.date(), number, checkout_url),
+                    order_version=transition.order.version,
+                )
             mail = invoice_email(
                 invoice,
                 sender=sender,
@@ -305,6 +308,7 @@ class DraftOrderService:
                 attach_pdf=self.attach_pdf,
                 date=now,
             )
+            raw = mail.message.as_bytes()  # fixes the MIME boundaries: these bytes are sent
             latest = self.store.get(order_id).version
             if latest != stored.version:
                 raise ConcurrencyConflict(order_id, stored.version, latest)
@@ -313,10 +317,6 @@ class DraftOrderService:
             if taken is not None:
                 self.invoice_archive.give_back(taken)
             raise
-        if resending:
-            self.events.extend(transition.events)
-        else:
-            self._apply(stored, transition)
         sent = SentInvoice(
             invoice=invoice,
             sent_at=now,
@@ -325,10 +325,14 @@ class DraftOrderService:
             locale=language,
             html=mail.html,
             text=mail.text,
-            message=mail.message.as_bytes(),
+            message=raw,
             pdf=mail.pdf,
         )
-        self.invoice_archive.record(sent)
+        self.invoice_archive.record(sent)  # it was sent: keep it, whatever happens next
+        if resending:
+            self.events.extend(transition.events)
+        else:
+            self._apply(stored, transition)
         return InvoiceDelivery(transition, sent)
 
     def _invoice(
@@ -372,9 +376,7 @@ class DraftOrderService:
         except DraftOrdersError:
             raise
         except Exception as error:
-            raise DeliveryFailed(
-                "mailer", f"the invoice email was not sent ({error!r})"
-            ) from error
+            raise DeliveryFailed("mailer", f"the invoice email was not sent ({error!r})") from error
 
     # -- shipping --------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 HTML / text / PDF rendering, the invoice email, and the archive of what was sent."""
 
 from draftorders.invoice.archive import InMemoryInvoiceArchive, InvoiceArchive, SentInvoice
-from draftorders.invoice.build import build_invoice, buyer_of
+from draftorders.invoice.build import build_invoice, buyer_of, check_checkout_url
 from draftorders.invoice.email import InvoiceEmail, invoice_email
 from draftorders.invoice.labels import LABELS, labels_for
 from draftorders.invoice.locale import InvoiceLocale
@@ -39,6 +39,7 @@ __all__ = [
     "SentInvoice",
     "build_invoice",
     "buyer_of",
+    "check_checkout_url",
     "invoice_email",
     "labels_for",
     "pdf_available",

@@ -24,7 +24,7 @@ from draftorders.money import Money, to_money
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricedOrder
 
-__all__ = ["build_invoice", "buyer_of"]
+__all__ = ["build_invoice", "buyer_of", "check_checkout_url"]
 
 
 def buyer_of(order: DraftOrder) -> Party | None:
@@ -80,7 +80,7 @@ def build_invoice(
     if number is not None and (not number.strip() or not number.isprintable()):
         raise ValidationError("number", f"{number!r} is not an invoice number")
     if checkout_url is not None:
-        _check_url(checkout_url)
+        check_checkout_url(checkout_url)
     titles = promotion_titles or {}
     lines = tuple(
         InvoiceLine(
@@ -134,9 +134,9 @@ def build_invoice(
     return invoice
 
 
-def _check_url(url: str) -> None:
-    """A checkout link must be an absolute http(s) URL: anything else (``javascript:``) would
-    be a live link in the customer's mail."""
+def check_checkout_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) link: anything else (``javascript:``) would be a
+    live link in the customer's mail."""
     parts = urlsplit(url) if isinstance(url, str) else None
     if (
         parts is None
@@ -145,6 +145,7 @@ def _check_url(url: str) -> None:
         or any(c.isspace() or not c.isprintable() for c in url)
     ):
         raise ValidationError("checkout_url", f"{url!r} is not an http(s) link")
+    return url
 
 
 def _discount(adj: Adjustment, order: DraftOrder, titles: Mapping[str, str]) -> InvoiceDiscount:

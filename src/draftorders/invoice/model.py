@@ -137,6 +137,7 @@ class Invoice:
     number: str | None
     order_id: str
     order_version: int
+    """The version of the order the invoice is for: once sent, the locked order's version."""
     currency: str
     issue_date: dt.date
     due_date: dt.date

@@ -41,6 +41,8 @@ def email_address(field: str, value: object, name: str | None = None) -> Address
     if name is not None:
         header_text(f"{field} name", name)
     display, address = parseaddr(text)
+    if address not in text:  # parseaddr drops blanks: "ada@exa mple.com" is not an address
+        raise ValidationError(field, f"{text!r} is not an email address")
     user, at, domain = address.rpartition("@")
     if "," in text or not at or not user or "." not in domain or address.count("<"):
         raise ValidationError(field, f"{text!r} is not one email address")
