@@ -30,21 +30,34 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      ├─ OrderLocked                   edit of a sent or completed order
      ├─ ConcurrencyConflict           a save saw a newer version than it was based on
      ├─ MissingExtra                  a feature whose optional extra is not installed
+     ├─ PaymentError                  a payment that cannot be made as asked
+     │   ├─ NothingDue                paying an order with nothing left to pay
+     │   ├─ AmountExceedsDue          paying more than is due, or refunding more than was paid
+     │   ├─ ConsentRequired           charging a method on file without the customer's consent
+     │   ├─ IdempotencyConflict       an idempotency key reused for a different request
+     │   └─ UnknownTransaction        no transaction with that id on the order
+     ├─ CheckoutLinkRefused           a checkout link that is tampered, expired or stale
      └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
-         └─ DeliveryFailed            the mailer could not send; the order is left as it was
+         ├─ DeliveryFailed            the mailer could not send; the order is left as it was
+         └─ GatewayFailed             the payment gateway failed; nothing was recorded
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AmountExceedsDue",
+    "CheckoutLinkRefused",
     "ConcurrencyConflict",
+    "ConsentRequired",
     "CurrencyMismatch",
     "DeliveryFailed",
     "DiscountExceedsAmount",
     "DraftOrdersError",
     "DuplicateOrderId",
     "FloatAmountError",
+    "GatewayFailed",
     "HeaderInjection",
+    "IdempotencyConflict",
     "InvalidAddress",
     "InvalidAmount",
     "InvalidPercentage",
@@ -54,14 +67,17 @@ __all__ = [
     "MalformedOrderDetails",
     "MissingExtra",
     "NotFound",
+    "NothingDue",
     "OrderLocked",
     "OrderNotFound",
+    "PaymentError",
     "PromotionError",
     "ProviderError",
     "ShippingAddressRequired",
     "UnknownCode",
     "UnknownLine",
     "UnknownSku",
+    "UnknownTransaction",
     "ValidationError",
 ]
 
@@ -223,10 +239,12 @@ class OrderLocked(DraftOrdersError):
 class ConcurrencyConflict(DraftOrdersError):
     """A save was based on an older version than the one stored."""
 
-    def __init__(self, order_id: str, expected: int | None, stored: int) -> None:
+    def __init__(
+        self, order_id: str, expected: int | None, stored: int, detail: str | None = None
+    ) -> None:
+        what = detail or f"version {stored}, but this save was based on version {expected}"
         super().__init__(
-            f"order {order_id!r} is at version {stored} in the store, but this save was based on "
-            f"version {expected}; reload it and apply the edit again"
+            f"order {order_id!r} is at {what} in the store; reload it and apply the change again"
         )
         self.order_id = order_id
         self.expected = expected
@@ -254,3 +272,69 @@ class MissingExtra(DraftOrdersError):
         )
         self.extra = extra
         self.feature = feature
+
+
+class GatewayFailed(ProviderError):
+    """The payment gateway raised or timed out; no transaction was recorded, and a retry with
+    the same idempotency key cannot charge twice."""
+
+
+class PaymentError(DraftOrdersError):
+    """A payment, capture or refund that cannot be made as asked."""
+
+
+class NothingDue(PaymentError):
+    """The order has nothing left to pay."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id!r} has nothing left to pay")
+        self.order_id = order_id
+
+
+class AmountExceedsDue(PaymentError, ValueError):
+    """More than is due (or capturable, or refundable) was asked for."""
+
+    def __init__(self, what: str, asked: object, limit: object) -> None:
+        super().__init__(f"{what}: {asked} asked, at most {limit} possible")
+        self.what = what
+        self.asked = asked
+        self.limit = limit
+
+
+class ConsentRequired(PaymentError):
+    """Charging a customer's stored payment method needs their consent on the order."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"order {order_id!r} has no customer consent to charge the payment method on file; "
+            "record it with set_consent(True) first"
+        )
+        self.order_id = order_id
+
+
+class IdempotencyConflict(PaymentError):
+    """An idempotency key was used again for a different request (another amount, say)."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        super().__init__(f"idempotency key {key!r} was used for a different request: {detail}")
+        self.key = key
+
+
+class UnknownTransaction(PaymentError, LookupError):
+    """No transaction with that id on the order, or not one that allows this."""
+
+    def __init__(
+        self, order_id: str, transaction_id: str, detail: str = "no such transaction"
+    ) -> None:
+        super().__init__(f"order {order_id!r}, transaction {transaction_id!r}: {detail}")
+        self.order_id = order_id
+        self.transaction_id = transaction_id
+
+
+class CheckoutLinkRefused(DraftOrdersError):
+    """A checkout link that is not valid. The message says nothing about the order; ``reason``
+    (``"tampered"``, ``"expired"``, ``"stale"``) is for logs, not for the customer."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("this checkout link is not valid; ask the shop for a new one")
+        self.reason = reason

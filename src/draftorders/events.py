@@ -6,7 +6,7 @@ import attrs
 
 from draftorders.money import Money
 
-__all__ = ["InvoiceSent", "OrderCompleted", "OrderEvent", "RevertedToDraft"]
+__all__ = ["InvoiceSent", "OrderCompleted", "OrderEvent", "RevertedToDraft", "TransactionRecorded"]
 
 
 @attrs.frozen
@@ -45,4 +45,16 @@ class OrderCompleted:
     customer_id: str | None = None
 
 
-OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted
+@attrs.frozen
+class TransactionRecorded:
+    """A payment, capture, void or refund was recorded on the order (``kind`` and ``status``
+    are the values of :class:`~draftorders.payments.TransactionKind` and ``TransactionStatus``)."""
+
+    order_id: str
+    transaction_id: str
+    kind: str
+    status: str
+    amount: Money
+
+
+OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted | TransactionRecorded

@@ -94,12 +94,13 @@ def revert_to_draft(order: DraftOrder) -> Transition:
 
 
 def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
-    """Complete the order: it is paid, final, and belongs on the orders list.
+    """Complete the order: it is final, belongs on the orders list, and its total is fixed
+    (``completed_total``); whether it is paid is for its transactions to say.
 
     A sent invoice is paid at the total it was sent with: if the order now prices at another
     total, :class:`InvoiceOutdated` is raised and nothing changes.
     """
-    moved = _move(order, Action.ACCEPT_PAYMENT, priced)
+    moved = attrs.evolve(_move(order, Action.ACCEPT_PAYMENT, priced), completed_total=priced.total)
     if order.invoiced_total is not None and order.invoiced_total != priced.total:
         raise InvoiceOutdated(order.id, order.invoiced_total, priced.total)
     customer_id = order.customer.id if order.customer is not None else None

@@ -30,7 +30,13 @@ from draftorders.money import Money, currency, to_money
 from draftorders.note_templates import NoteTemplate, check_placeholders
 from draftorders.order_details import OrderDetails
 from draftorders.payment_terms import PaymentTerms
-from draftorders.validate import check_type, loyalty_points, money_amount, non_empty_text
+from draftorders.validate import (
+    check_type,
+    loyalty_points,
+    money_amount,
+    non_empty_text,
+    optional_text,
+)
 
 __all__ = ["DraftOrder", "ShippingLine", "Status", "normal_code"]
 
@@ -157,6 +163,12 @@ class DraftOrder:
     """Loyalty points the customer spends on this order, as a credit."""
     invoiced_total: Money | None = None
     """The total of the invoice sent for this version; None unless the invoice is sent."""
+    completed_total: Money | None = None
+    """The total the order was completed at, which payments are counted against."""
+    consent: bool = attrs.field(default=False, validator=check_type(bool))
+    """The customer agreed to be charged (e.g. on their payment method on file)."""
+    payment_method_id: str | None = attrs.field(default=None, converter=optional_text)
+    """The customer's stored payment method to charge, if the order is paid that way."""
 
     @currency.validator
     def _check_currency(self, _: attrs.Attribute[str], value: str) -> None:
@@ -225,6 +237,14 @@ class DraftOrder:
     def set_po_number(self, po_number: str | None) -> DraftOrder:
         """Set or clear the customer's purchase order number."""
         return self._edit("set PO number", po_number=po_number)
+
+    def set_consent(self, consent: bool) -> DraftOrder:
+        """Record whether the customer agreed to be charged for this order."""
+        return self._edit("set consent", consent=consent)
+
+    def set_payment_method(self, method_id: str | None) -> DraftOrder:
+        """Pay with the customer's stored method ``method_id`` ("payment method on file")."""
+        return self._edit("set payment method", payment_method_id=method_id)
 
     def set_payment_terms(self, terms: PaymentTerms) -> DraftOrder:
         """Choose when the invoice falls due (due on receipt unless set)."""
@@ -387,6 +407,8 @@ class DraftOrder:
             status=Status.DRAFT,
             version=1,
             invoiced_total=None,
+            completed_total=None,
+            consent=False,
         )
 
     # -- helpers -------------------------------------------------------------------------------

@@ -6,12 +6,15 @@ can also be done by hand with the pure pieces; it exists so that the usual flow 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
 from draftorders.catalog import Catalog
+from draftorders.checkout_links import CheckoutLinks
 from draftorders.clock import Clock, SystemClock
 from draftorders.customers import Customer
 from draftorders.errors import (
@@ -42,10 +45,12 @@ from draftorders.lifecycle import (
     revert_to_draft,
     send_invoice,
 )
+from draftorders.money import Money
 from draftorders.money import currency as check_currency
 from draftorders.note_templates import STANDARD_TEMPLATES, TemplateBook
 from draftorders.notifications import Mailer, Outbox
 from draftorders.order import DraftOrder, Status, normal_code
+from draftorders.payments import summarize
 from draftorders.pricing import PricedOrder, PricingContext, price
 from draftorders.shipping import Box, RateProvider, RateSearch, ShippingZone, find_rates
 from draftorders.storage import InMemoryStore, Store
@@ -118,6 +123,7 @@ class DraftOrderService:
         locale: str = "en_US",
         templates: TemplateBook = STANDARD_TEMPLATES,
         attach_pdf: bool | None = None,
+        checkout_links: CheckoutLinks | None = None,
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -146,6 +152,10 @@ class DraftOrderService:
         self.attach_pdf = attach_pdf
         """Attach the invoice as PDF: when the ``pdf`` extra is installed (None), always (True,
         :class:`MissingExtra` without it) or never (False)."""
+        self.checkout_links = checkout_links
+        """Signs the checkout link put on every invoice sent; no link when None."""
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
 
@@ -253,7 +263,7 @@ class DraftOrderService:
                 return sent[-1].invoice
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
-        return self._invoice(order, priced, self.clock.today(), None, None)
+        return self.invoice_for(order, priced, self.clock.today(), None, None)
 
     def sent_invoices(self, order_id: str) -> list[SentInvoice]:
         """Snapshots of every invoice email sent for the order, oldest first."""
@@ -293,10 +303,12 @@ class DraftOrderService:
                 if checkout_url is not None:
                     invoice = attrs.evolve(invoice, checkout_url=check_checkout_url(checkout_url))
             else:
+                if checkout_url is None:
+                    checkout_url = self.checkout_url(order, transition.order.version)
                 taken = self.invoice_archive.next_number()
                 number = self.invoice_numbering.number(taken, now.date())
                 invoice = attrs.evolve(
-                    self._invoice(order, priced, now.date(), number, checkout_url),
+                    self.invoice_for(order, priced, now.date(), number, checkout_url),
                     order_version=transition.order.version,
                 )
             mail = invoice_email(
@@ -335,15 +347,46 @@ class DraftOrderService:
             self._apply(stored, transition)
         return InvoiceDelivery(transition, sent)
 
-    def _invoice(
+    @contextlib.contextmanager
+    def locked(self, order_id: str) -> Iterator[None]:
+        """Hold the order's lock: payments and checkouts of one order, in this process, run
+        one at a time (across processes, versions and idempotency keys keep them apart)."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(order_id, threading.Lock())
+        with lock:
+            yield
+
+    def checkout_url(self, order: DraftOrder, version: int | None = None) -> str | None:
+        """A signed checkout link for ``order`` at ``version`` (its own by default), or None
+        when the shop has no checkout links configured."""
+        if self.checkout_links is None:
+            return None
+        return self.checkout_links.url(
+            order.id, order.version if version is None else version, self.clock.now()
+        )
+
+    def payment_total(self, order: DraftOrder) -> Money:
+        """What payments are counted against: the total the order was completed at, else the
+        total its invoice was sent at, else what it prices at now."""
+        if order.completed_total is not None:
+            return order.completed_total
+        if order.invoiced_total is not None:
+            return order.invoiced_total
+        current, _ = self.current(order)
+        return price(current, self.pricing_context(current)).total
+
+    def invoice_for(
         self,
         order: DraftOrder,
         priced: PricedOrder,
         issue_date: dt.date,
-        number: str | None,
-        checkout_url: str | None,
+        number: str | None = None,
+        checkout_url: str | None = None,
     ) -> Invoice:
+        """The invoice for ``order`` as ``priced``, from the shop's seller block, with the
+        promotions' titles and what was paid so far."""
         titles = {pid: self.context.promotions.get(pid).title for pid in priced.applied_promotions}
+        paid = summarize(priced.total, self.store.transactions(order.id)).net_paid
         return build_invoice(
             order,
             priced,
@@ -352,6 +395,7 @@ class DraftOrderService:
             number=number,
             checkout_url=checkout_url,
             promotion_titles=titles,
+            amount_paid=min(paid, priced.total),
         )
 
     def _recipient(self, order: DraftOrder, to: str | None) -> str:
@@ -383,7 +427,7 @@ class DraftOrderService:
     def find_rates(self, order_id: str) -> RateSearch:
         """The shipping options for the stored order: the shop's rate tables and any carrier
         services, sorted by price. Needs a shipping address."""
-        return self._rates(self.store.get(order_id))
+        return self.rates_for(self.store.get(order_id))
 
     def choose_rate(self, order_id: str, method: str) -> DraftOrder:
         """Set the order's shipping line to one of its options; it is re-computed on changes."""
@@ -401,7 +445,7 @@ class DraftOrderService:
             return order, ()
         if not (self.shipping_zones or self.rate_providers):
             return order, ()
-        search = self._rates(order)
+        search = self.rates_for(order)
         offered = {option.method: option for option in search.options}
         option = offered.get(shipping.title)
         if option is None:
@@ -419,7 +463,8 @@ class DraftOrderService:
         )
         return moved, (note,)
 
-    def _rates(self, order: DraftOrder) -> RateSearch:
+    def rates_for(self, order: DraftOrder) -> RateSearch:
+        """The shipping options for ``order`` as given (saved or not), sorted by price."""
         untaxed = price(order, attrs.evolve(self.context, tax=None))
         subtotal = untaxed.net_subtotal
         search = find_rates(order, self.shipping_zones, subtotal, boxes=self.boxes)
@@ -440,7 +485,10 @@ class DraftOrderService:
         return self._apply(order, revert_to_draft(order))
 
     def accept_payment(self, order_id: str) -> Transition:
-        """Complete the order as paid; it moves from the drafts to the orders list."""
+        """Complete the order: it moves from the drafts to the orders list at its current
+        total. Whether it is paid is for its transactions to say (see
+        :class:`~draftorders.cashier.Cashier`): completed without any, it is payment pending
+        under its terms."""
         stored = self.store.get(order_id)
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))

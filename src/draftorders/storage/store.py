@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from draftorders.order import DraftOrder, Status
+from draftorders.payments import Transaction
 from draftorders.promotions import PromotionUsage
 
 __all__ = ["Store"]
@@ -20,8 +21,32 @@ class Store(Protocol):
     nothing is written.
     """
 
-    def save(self, order: DraftOrder, expected_version: int | None = None) -> None:
-        """Add a new order, or replace the stored one if it is at ``expected_version``."""
+    def save(
+        self,
+        order: DraftOrder,
+        expected_version: int | None = None,
+        transactions: Sequence[Transaction] = (),
+        expected_transactions: int | None = None,
+    ) -> None:
+        """Add a new order, or replace the stored one if it is at ``expected_version``; the
+        order's new ``transactions`` are appended with it, all or nothing, provided the order
+        has ``expected_transactions`` of them already (when given)."""
+        ...
+
+    def add_transactions(
+        self,
+        order_id: str,
+        transactions: Sequence[Transaction],
+        expected_version: int,
+        expected_transactions: int,
+    ) -> None:
+        """Append transactions to an order still at ``expected_version`` with
+        ``expected_transactions`` transactions (else
+        :class:`~draftorders.errors.ConcurrencyConflict`, and nothing is written)."""
+        ...
+
+    def transactions(self, order_id: str) -> list[Transaction]:
+        """The order's transactions, oldest first."""
         ...
 
     def get(self, order_id: str) -> DraftOrder:

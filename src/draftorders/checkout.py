@@ -1,0 +1,148 @@
+"""Checkout through a secure link: the customer opens the link, fills in the billing address,
+chooses a shipping rate among those found for the order, and pays; success completes the draft
+and marks it paid.
+
+A :class:`CheckoutSession` is a value: the link's order as it was opened plus the customer's
+choices, which are applied to the order only when payment succeeds. Opening or paying with a
+link that is tampered, expired, or stale (the order was edited, reverted or completed since)
+raises :class:`~draftorders.errors.CheckoutLinkRefused`, which says nothing about the order.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from draftorders.cashier import Cashier, Payment
+from draftorders.checkout_links import CheckoutLinks
+from draftorders.customers import Address
+from draftorders.errors import (
+    CheckoutLinkRefused,
+    ConcurrencyConflict,
+    NotFound,
+    ValidationError,
+)
+from draftorders.invoice import Invoice
+from draftorders.order import DraftOrder, Status
+from draftorders.payments import PaymentSummary, summarize
+from draftorders.pricing import PricedOrder, price
+from draftorders.shipping import RateOption
+from draftorders.validate import check_type
+
+__all__ = ["Checkout", "CheckoutSession"]
+
+
+@attrs.frozen
+class CheckoutSession:
+    """An opened checkout: the link, the order it opened, and the customer's choices so far."""
+
+    link: str
+    order: DraftOrder
+    billing_address: Address | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(Address))
+    )
+    shipping_method: str | None = None
+
+    @property
+    def order_id(self) -> str:
+        """The order being paid."""
+        return self.order.id
+
+
+class Checkout:
+    """Opens checkout links and takes the customer's payment, through the shop's cashier."""
+
+    def __init__(self, cashier: Cashier) -> None:
+        self.cashier = cashier
+        self.shop = cashier.shop
+
+    @property
+    def links(self) -> CheckoutLinks:
+        """The shop's checkout link signer."""
+        if self.shop.checkout_links is None:
+            raise ValidationError("checkout_links", "the shop has no checkout links configured")
+        return self.shop.checkout_links
+
+    def open(self, link: str) -> CheckoutSession:
+        """Verify ``link`` (a URL or its token) and open a session on its order."""
+        claim = self.links.verify(link, self.shop.clock.now())
+        try:
+            order = self.shop.store.get(claim.order_id)
+        except NotFound:
+            raise CheckoutLinkRefused("stale") from None
+        if order.version != claim.version or order.status is Status.COMPLETED:
+            raise CheckoutLinkRefused("stale")
+        return CheckoutSession(link, order, billing_address=order.billing_address)
+
+    def with_billing_address(self, session: CheckoutSession, address: Address) -> CheckoutSession:
+        """The session with the billing address the customer entered."""
+        return attrs.evolve(session, billing_address=address)
+
+    def shipping_options(self, session: CheckoutSession) -> tuple[RateOption, ...]:
+        """The shipping rates found for the order, cheapest first (none without an address)."""
+        if session.order.shipping_address is None:
+            return ()
+        return self.shop.rates_for(self._unlocked(session.order)).options
+
+    def choose_shipping(self, session: CheckoutSession, method: str) -> CheckoutSession:
+        """The session with one of the shipping options chosen."""
+        offered = {option.method for option in self.shipping_options(session)}
+        if method not in offered:
+            raise ValidationError(
+                "shipping_method", f"{method!r} is not offered; choose one of {sorted(offered)}"
+            )
+        return attrs.evolve(session, shipping_method=method)
+
+    def order_as_chosen(self, session: CheckoutSession) -> DraftOrder:
+        """The order with the customer's choices applied (not saved)."""
+        order = self._unlocked(session.order)
+        if session.billing_address is not None:
+            order = order.set_billing_address(session.billing_address)
+        if session.shipping_method is not None:
+            option = next(
+                o for o in self.shipping_options(session) if o.method == session.shipping_method
+            )
+            order = order.set_shipping(option.method, option.amount, from_rates=True)
+        return order
+
+    def price(self, session: CheckoutSession) -> PricedOrder:
+        """The order as the customer would pay it now."""
+        order, _ = self.shop.current(self.order_as_chosen(session))
+        return price(order, self.shop.pricing_context(order))
+
+    def invoice(self, session: CheckoutSession) -> Invoice:
+        """The invoice as the customer would pay it now (a preview, with amounts paid)."""
+        order, _ = self.shop.current(self.order_as_chosen(session))
+        priced = price(order, self.shop.pricing_context(order))
+        return self.shop.invoice_for(order, priced, self.shop.clock.today(), None, None)
+
+    def summary(self, session: CheckoutSession) -> PaymentSummary:
+        """What is paid and due, at the price as chosen."""
+        return summarize(self.price(session).total, self.cashier.transactions(session.order_id))
+
+    def pay(
+        self, session: CheckoutSession, token: str, *, idempotency_key: str | None = None
+    ) -> Payment:
+        """Pay what is due, at the price as chosen, with the card ``token`` the customer
+        entered. Success saves the order with the customer's choices and completes it; a
+        decline is a result (recorded, the order unchanged), and the session can pay again
+        with another card. A link gone stale meanwhile raises :class:`CheckoutLinkRefused`."""
+        claim = self.links.verify(session.link, self.shop.clock.now())
+        if claim.version != session.order.version:
+            raise CheckoutLinkRefused("stale")
+        try:
+            return self.cashier.charge(
+                session.order_id,
+                token,
+                idempotency_key=idempotency_key,
+                label="card",
+                as_chosen=self.order_as_chosen(session),
+                expected_version=claim.version,
+            )
+        except ConcurrencyConflict:
+            raise CheckoutLinkRefused("stale") from None
+
+    def _unlocked(self, order: DraftOrder) -> DraftOrder:
+        """The order as a draft again, so the customer's choices can be applied to it."""
+        if order.status is Status.INVOICE_SENT:
+            return attrs.evolve(order, status=Status.DRAFT, invoiced_total=None)
+        return order

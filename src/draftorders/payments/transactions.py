@@ -1,0 +1,194 @@
+"""Transactions and what they add up to: paid, refunded, authorized, due, and the payment status.
+
+A transaction records one money event on an order: an authorization, a capture, a sale, a void,
+a refund, or a payment taken by hand. It is written once and never changed; everything else
+(what was paid, what is due, whether the order is paid) is computed from the list, so the status
+can never disagree with the amounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+
+import attrs
+
+from draftorders.money import Money
+from draftorders.validate import check_type, money_amount, non_empty_text
+
+__all__ = [
+    "PaymentStatus",
+    "PaymentSummary",
+    "Transaction",
+    "TransactionKind",
+    "TransactionStatus",
+    "capturable",
+    "refundable",
+    "summarize",
+]
+
+
+class TransactionKind(enum.Enum):
+    """What a transaction did."""
+
+    AUTHORIZATION = "authorization"
+    """Money reserved on the customer's method, not taken yet."""
+    CAPTURE = "capture"
+    """Money taken from an authorization."""
+    SALE = "sale"
+    """Money taken in one step."""
+    VOID = "void"
+    """An authorization released."""
+    REFUND = "refund"
+    """Money given back."""
+    MANUAL = "manual"
+    """A payment taken outside the gateway (cash, check, bank transfer) and recorded by hand."""
+
+
+class TransactionStatus(enum.Enum):
+    """How it went."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    """Declined: recorded, but no money moved."""
+    PENDING = "pending"
+    """Accepted by the gateway, not settled: not counted as paid."""
+
+
+_MONEY_IN = frozenset({TransactionKind.CAPTURE, TransactionKind.SALE, TransactionKind.MANUAL})
+
+
+@attrs.frozen
+class Transaction:
+    """One money event on an order, as recorded. ``parent_id`` links a capture, void or refund
+    to the transaction it acts on; ``restock`` lists (line id, quantity) returned to stock."""
+
+    id: str = attrs.field(validator=non_empty_text)
+    order_id: str = attrs.field(validator=non_empty_text)
+    kind: TransactionKind = attrs.field(validator=check_type(TransactionKind))
+    status: TransactionStatus = attrs.field(validator=check_type(TransactionStatus))
+    amount: Money = attrs.field(validator=money_amount)
+    created_at: dt.datetime = attrs.field(validator=check_type(dt.datetime))
+    gateway: str = attrs.field(validator=non_empty_text)
+    """The gateway's name, or ``"manual"``."""
+    reference: str | None = None
+    """The gateway's reference, or the check number / transfer reference of a manual payment."""
+    idempotency_key: str | None = None
+    parent_id: str | None = None
+    method: str | None = None
+    """How it was paid, as shown: ``"Visa •••• 4242"``, ``"cash"``."""
+    code: str | None = None
+    """The gateway's decline code, for a failure."""
+    message: str = ""
+    reason: str | None = None
+    """Why, for a refund."""
+    restock: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        """True if the transaction did what it was asked."""
+        return self.status is TransactionStatus.SUCCESS
+
+
+class PaymentStatus(enum.Enum):
+    """An order's payment status, derived from its total and transactions."""
+
+    UNPAID = "unpaid"
+    PENDING = "pending"
+    """A payment is on its way (pending at the gateway), nothing settled yet."""
+    AUTHORIZED = "authorized"
+    """Money is reserved, not captured."""
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+@attrs.frozen
+class PaymentSummary:
+    """An order's money position: ``net_paid = paid - refunded``; ``due = total - net_paid``
+    (never below zero; ``overpaid`` holds the excess if the total fell after a payment)."""
+
+    total: Money
+    paid: Money
+    refunded: Money
+    authorized: Money
+    pending: Money
+    status: PaymentStatus
+
+    @property
+    def net_paid(self) -> Money:
+        """What the shop holds: paid less refunded."""
+        return self.paid - self.refunded
+
+    @property
+    def due(self) -> Money:
+        """What is left to pay."""
+        left = self.total - self.net_paid
+        return left if left.amount > 0 else left * 0
+
+    @property
+    def overpaid(self) -> Money:
+        """What was paid beyond the total (when the total fell after payment)."""
+        over = self.net_paid - self.total
+        return over if over.amount > 0 else over * 0
+
+
+def _children(transactions: Sequence[Transaction], parent: Transaction) -> list[Transaction]:
+    return [t for t in transactions if t.parent_id == parent.id and t.succeeded]
+
+
+def capturable(authorization: Transaction, transactions: Sequence[Transaction]) -> Money:
+    """What can still be captured of a successful authorization (nothing once voided)."""
+    if authorization.kind is not TransactionKind.AUTHORIZATION or not authorization.succeeded:
+        return authorization.amount * 0
+    children = _children(transactions, authorization)
+    if any(t.kind is TransactionKind.VOID for t in children):
+        return authorization.amount * 0
+    captured = sum(
+        (t.amount for t in children if t.kind is TransactionKind.CAPTURE), authorization.amount * 0
+    )
+    return authorization.amount - captured
+
+
+def refundable(payment: Transaction, transactions: Sequence[Transaction]) -> Money:
+    """What can still be refunded of a successful capture, sale or manual payment."""
+    if payment.kind not in _MONEY_IN or not payment.succeeded:
+        return payment.amount * 0
+    refunds = [t for t in _children(transactions, payment) if t.kind is TransactionKind.REFUND]
+    return payment.amount - sum((t.amount for t in refunds), payment.amount * 0)
+
+
+def summarize(total: Money, transactions: Sequence[Transaction]) -> PaymentSummary:
+    """The money position of an order with this ``total`` and these transactions."""
+    zero = total * 0
+    paid = sum((t.amount for t in transactions if t.kind in _MONEY_IN and t.succeeded), zero)
+    refunded = sum(
+        (t.amount for t in transactions if t.kind is TransactionKind.REFUND and t.succeeded), zero
+    )
+    authorized = sum(
+        (
+            capturable(t, transactions)
+            for t in transactions
+            if t.kind is TransactionKind.AUTHORIZATION
+        ),
+        zero,
+    )
+    pending = sum((t.amount for t in transactions if t.status is TransactionStatus.PENDING), zero)
+    net = paid - refunded
+    if refunded.amount and not net.amount:
+        status = PaymentStatus.REFUNDED
+    elif refunded.amount:
+        status = PaymentStatus.PARTIALLY_REFUNDED
+    elif net >= total:
+        status = PaymentStatus.PAID
+    elif net.amount:
+        status = PaymentStatus.PARTIALLY_PAID
+    elif authorized.amount:
+        status = PaymentStatus.AUTHORIZED
+    elif pending.amount:
+        status = PaymentStatus.PENDING
+    else:
+        status = PaymentStatus.UNPAID
+    return PaymentSummary(total, paid, refunded, authorized, pending, status)
