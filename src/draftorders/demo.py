@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from draftorders.cashier import Cashier
 from draftorders.catalog import Catalog, Product
 from draftorders.clock import FixedClock
 from draftorders.customers import Address, Customer
@@ -13,6 +14,7 @@ from draftorders.discounts import ManualDiscount
 from draftorders.errors import OrderLocked
 from draftorders.invoice import Party
 from draftorders.money import Money
+from draftorders.payments import FakeGateway
 from draftorders.pricing import PricingContext
 from draftorders.rounding import RoundingMode, RoundingPolicy
 from draftorders.service import DraftOrderService
@@ -76,8 +78,14 @@ def run_demo(out: Callable[[str], None] = print) -> None:
     step(f"edit: Tea x 3, new total {shop.price(order.id).total.amount}", edited.status.value)
     resent = shop.send_invoice(order.id)
     step(f"email new invoice {resent.sent.number}", resent.order.status.value)
-    paid = shop.accept_payment(order.id)
-    step("accept payment", paid.order.status.value)
+    cashier = Cashier(shop, FakeGateway())
+    declined = cashier.charge(order.id, "tok_chargeDeclined")
+    step(f"card declined ({declined.transaction.code})", declined.order.status.value)
+    paid = cashier.charge(order.id, "tok_visa")
+    step(
+        f"card charged {paid.transaction.amount.amount}: {paid.summary.status.value}",
+        paid.order.status.value,
+    )
     out(f"\nOrders list: {[o.id for o in shop.orders()]}; drafts: {[o.id for o in shop.drafts()]}")
     out("Events: " + ", ".join(type(event).__name__ for event in shop.events))
     out(f"\nThe last invoice email, as sent to {resent.sent.recipient}:\n")

@@ -107,8 +107,10 @@ class PaymentStatus(enum.Enum):
 
 @attrs.frozen
 class PaymentSummary:
-    """An order's money position: ``net_paid = paid - refunded``; ``due = total - net_paid``
-    (never below zero; ``overpaid`` holds the excess if the total fell after a payment)."""
+    """An order's money position: ``due = total - paid`` (never below zero: a refund gives
+    money back for goods returned or a goodwill gesture, it does not make money due again);
+    ``net_paid = paid - refunded`` is what the shop keeps; ``overpaid`` holds the excess of
+    ``net_paid`` over the total (when the total fell after a payment)."""
 
     total: Money
     paid: Money
@@ -125,7 +127,7 @@ class PaymentSummary:
     @property
     def due(self) -> Money:
         """What is left to pay."""
-        left = self.total - self.net_paid
+        left = self.total - self.paid
         return left if left.amount > 0 else left * 0
 
     @property
