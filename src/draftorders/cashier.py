@@ -159,7 +159,7 @@ class Cashier:
             idempotency_key,
             lambda order, txs, summary: _Ask(
                 TransactionKind.SALE,
-                a := self._amount(order, amount, summary.due, "payment"),
+                a := self._amount(order, amount, summary.outstanding, "payment"),
                 lambda key: self.gateway.sale(token, a, idempotency_key=key),
                 method=label,
             ),
@@ -185,7 +185,7 @@ class Cashier:
             idempotency_key,
             lambda order, txs, summary: _Ask(
                 TransactionKind.AUTHORIZATION,
-                a := self._amount(order, amount, summary.due - summary.authorized, "authorization"),
+                a := self._amount(order, amount, summary.outstanding, "authorization"),
                 lambda key: self.gateway.authorize(charged, a, idempotency_key=key),
                 method=method.label if method is not None else None,
             ),
@@ -257,7 +257,7 @@ class Cashier:
             None,
             lambda order, txs, summary: _Ask(
                 TransactionKind.MANUAL,
-                self._amount(order, amount, summary.due, "payment"),
+                self._amount(order, amount, summary.outstanding, "payment"),
                 None,
                 method=method.value,
                 reference=reference,
@@ -299,6 +299,31 @@ class Cashier:
             )
 
         return self._run(order_id, idempotency_key, ask)
+
+    def settle(self, order_id: str, transaction_id: str, *, approved: bool) -> Payment:
+        """Record how a pending payment ended (the gateway said so later, e.g. by webhook): a
+        transaction of the same kind, successful or failed, that names the pending one."""
+
+        def ask(order: DraftOrder, txs: list[Transaction], summary: PaymentSummary) -> _Ask:
+            pending = next((t for t in txs if t.id == transaction_id), None)
+            if pending is None:
+                raise UnknownTransaction(order.id, transaction_id)
+            if pending.status is not TransactionStatus.PENDING or any(
+                t.parent_id == pending.id for t in txs
+            ):
+                raise UnknownTransaction(order.id, transaction_id, "not a pending payment")
+            outcome = Outcome.APPROVED if approved else Outcome.DECLINED
+            result = GatewayResult(outcome, pending.amount, pending.reference)
+            return _Ask(
+                pending.kind,
+                pending.amount,
+                lambda key: result,
+                parent=pending,
+                method=pending.method,
+                reference=pending.reference,
+            )
+
+        return self._run(order_id, None, ask)
 
     def complete_pending(self, order_id: str) -> Transition:
         """Complete the order with payment still to come, under its payment terms."""

@@ -131,6 +131,13 @@ class PaymentSummary:
         return left if left.amount > 0 else left * 0
 
     @property
+    def outstanding(self) -> Money:
+        """What is left to ask for: due, less what is authorized or pending (which will be paid
+        when captured or settled)."""
+        left = self.due - self.authorized - self.pending
+        return left if left.amount > 0 else left * 0
+
+    @property
     def overpaid(self) -> Money:
         """What was paid beyond the total (when the total fell after payment)."""
         over = self.net_paid - self.total
@@ -177,7 +184,15 @@ def summarize(total: Money, transactions: Sequence[Transaction]) -> PaymentSumma
         ),
         zero,
     )
-    pending = sum((t.amount for t in transactions if t.status is TransactionStatus.PENDING), zero)
+    settled = {t.parent_id for t in transactions if t.parent_id is not None}
+    pending = sum(
+        (
+            t.amount
+            for t in transactions
+            if t.status is TransactionStatus.PENDING and t.id not in settled
+        ),
+        zero,
+    )
     net = paid - refunded
     if refunded.amount and not net.amount:
         status = PaymentStatus.REFUNDED
