@@ -24,6 +24,7 @@ from draftorders.errors import (
     IdempotencyConflict,
     InvoiceOutdated,
     NothingDue,
+    PaymentError,
     UnknownTransaction,
     ValidationError,
 )
@@ -44,6 +45,7 @@ from draftorders.payments import (
     TransactionStatus,
     Wallet,
     capturable,
+    check_token,
     refundable,
     summarize,
 )
@@ -147,13 +149,14 @@ class Cashier:
         expected_version: int | None = None,
     ) -> Payment:
         """Charge ``amount`` (the amount due by default) to the method the gateway ``token``
-        stands for, e.g. one the customer just entered at checkout.
+        stands for, e.g. one the customer just entered at checkout (a card number is refused).
 
         At checkout, ``as_chosen`` is the order with the customer's choices (billing address,
         shipping rate): it is priced, charged, and saved as the completed order if the payment
         covers it, provided the stored order is still at ``expected_version`` (else
         :class:`ConcurrencyConflict`, before any money moves).
         """
+        check_token(token)
         return self._run(
             order_id,
             idempotency_key,
@@ -179,7 +182,7 @@ class Cashier:
         method on file; capture it later with :meth:`capture`."""
         order = self.shop.store.get(order_id)
         method = None if token is not None else self._method_on_file(order)
-        charged = token if token is not None else method.token  # type: ignore[union-attr]
+        charged = check_token(token) if token is not None else method.token  # type: ignore[union-attr]
         return self._run(
             order_id,
             idempotency_key,
@@ -351,7 +354,13 @@ class Cashier:
             order, priced = self._completable(stored, as_chosen)
             total = shop.payment_total(stored) if priced is None else priced.total
             before = summarize(total, txs)
-            ask = prepare(stored, txs, before)
+            repeated = next((t for t in txs if key and t.idempotency_key == key), None)
+            try:
+                ask = prepare(stored, txs, before)
+            except PaymentError:
+                if repeated is not None:  # a repeat of a call that changed what is possible
+                    return Payment(repeated, stored, before)
+                raise
             key = key or _default_key(order_id, ask, len(txs))
             known = next((t for t in txs if t.idempotency_key == key), None)
             if known is not None:
@@ -391,8 +400,20 @@ class Cashier:
                 events.extend(transition.events)
                 final = transition.order
             else:
-                shop.store.add_transactions(order_id, [transaction], stored.version, len(txs))
                 final = stored
+                if as_chosen is not None and transaction.status is TransactionStatus.PENDING:
+                    # keep the customer's choices with the order, which the payment will pay
+                    assert order is not None
+                    assert priced is not None
+                    final = attrs.evolve(
+                        order,
+                        status=stored.status,
+                        version=order.version + 1,
+                        invoiced_total=priced.total if stored.invoiced_total else None,
+                    )
+                    shop.store.save(final, stored.version, [transaction], len(txs))
+                else:
+                    shop.store.add_transactions(order_id, [transaction], len(txs))
             shop.events.extend(events)
             return Payment(transaction, final, after, tuple(events))
 
@@ -513,6 +534,8 @@ def _restock(
     what earlier refunds returned."""
     returned: dict[str, int] = {}
     for transaction in txs:
+        if not transaction.succeeded:
+            continue
         for line_id, quantity in transaction.restock:
             returned[line_id] = returned.get(line_id, 0) + quantity
     pairs: list[tuple[str, int]] = []

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -97,6 +99,20 @@ class InvoiceDelivery:
         return self.transition.events
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _one_at_a_time(method: _Method) -> _Method:
+    """Run the service method under the lock of the order it names (its first argument)."""
+
+    @functools.wraps(method)
+    def locked(self: DraftOrderService, order_id: str, *args: Any, **kwargs: Any) -> Any:
+        with self.locked(order_id):
+            return method(self, order_id, *args, **kwargs)
+
+    return cast(_Method, locked)
+
+
 class DraftOrderService:
     """Draft orders for one shop: its catalog, pricing settings, store and clock.
 
@@ -154,7 +170,7 @@ class DraftOrderService:
         :class:`MissingExtra` without it) or never (False)."""
         self.checkout_links = checkout_links
         """Signs the checkout link put on every invoice sent; no link when None."""
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self.events: list[OrderEvent] = []
         """Events of every transition made through this service, oldest first."""
@@ -179,6 +195,7 @@ class DraftOrderService:
         self.store.save(order)
         return order
 
+    @_one_at_a_time
     def edit(self, order_id: str, *edits: Edit) -> DraftOrder:
         """Apply ``edits`` to the stored order and save the result; a failing edit saves nothing."""
         stored = self.store.get(order_id)
@@ -190,7 +207,8 @@ class DraftOrderService:
 
     def save(self, order: DraftOrder, expected_version: int | None = None) -> DraftOrder:
         """Save an order edited by hand: new (``expected_version=None``) or based on a version."""
-        self.store.save(order, expected_version)
+        with self.locked(order.id):
+            self.store.save(order, expected_version)
         return order
 
     def get(self, order_id: str) -> DraftOrder:
@@ -217,6 +235,7 @@ class DraftOrderService:
 
     # -- pricing and lifecycle -------------------------------------------------------------------
 
+    @_one_at_a_time
     def apply_code(self, order_id: str, code: str) -> DraftOrder:
         """Enter a coupon code on a draft; a code no promotion has raises UnknownCode."""
         normal = normal_code(code)
@@ -269,6 +288,7 @@ class DraftOrderService:
         """Snapshots of every invoice email sent for the order, oldest first."""
         return self.invoice_archive.sent(order_id)
 
+    @_one_at_a_time
     def send_invoice(
         self,
         order_id: str,
@@ -349,10 +369,11 @@ class DraftOrderService:
 
     @contextlib.contextmanager
     def locked(self, order_id: str) -> Iterator[None]:
-        """Hold the order's lock: payments and checkouts of one order, in this process, run
-        one at a time (across processes, versions and idempotency keys keep them apart)."""
+        """Hold the order's lock: edits, sends, payments and checkouts of one order, in this
+        process, run one at a time (across processes, versions, transaction counts and
+        idempotency keys keep them apart). Re-entrant."""
         with self._locks_guard:
-            lock = self._locks.setdefault(order_id, threading.Lock())
+            lock = self._locks.setdefault(order_id, threading.RLock())
         with lock:
             yield
 
@@ -386,7 +407,7 @@ class DraftOrderService:
         """The invoice for ``order`` as ``priced``, from the shop's seller block, with the
         promotions' titles and what was paid so far."""
         titles = {pid: self.context.promotions.get(pid).title for pid in priced.applied_promotions}
-        paid = summarize(priced.total, self.store.transactions(order.id)).net_paid
+        paid = summarize(priced.total, self.store.transactions(order.id)).paid
         return build_invoice(
             order,
             priced,
@@ -429,6 +450,7 @@ class DraftOrderService:
         services, sorted by price. Needs a shipping address."""
         return self.rates_for(self.store.get(order_id))
 
+    @_one_at_a_time
     def choose_rate(self, order_id: str, method: str) -> DraftOrder:
         """Set the order's shipping line to one of its options; it is re-computed on changes."""
         option = self.find_rates(order_id).option(method)
@@ -479,11 +501,13 @@ class DraftOrderService:
         options.sort(key=lambda option: (option.amount.amount, option.method))
         return attrs.evolve(search, options=tuple(options))
 
+    @_one_at_a_time
     def revert_to_draft(self, order_id: str) -> Transition:
         """Unlock a sent order for editing; its earlier invoice becomes stale."""
         order = self.store.get(order_id)
         return self._apply(order, revert_to_draft(order))
 
+    @_one_at_a_time
     def accept_payment(self, order_id: str) -> Transition:
         """Complete the order: it moves from the drafts to the orders list at its current
         total. Whether it is paid is for its transactions to say (see

@@ -3,7 +3,13 @@ the money position they add up to."""
 
 from draftorders.payments.fake import TEST_TOKENS, FakeGateway
 from draftorders.payments.gateway import GatewayResult, Outcome, PaymentGateway
-from draftorders.payments.methods import ManualMethod, PaymentMethod, Wallet, looks_like_card_number
+from draftorders.payments.methods import (
+    ManualMethod,
+    PaymentMethod,
+    Wallet,
+    check_token,
+    looks_like_card_number,
+)
 from draftorders.payments.transactions import (
     PaymentStatus,
     PaymentSummary,
@@ -30,6 +36,7 @@ __all__ = [
     "TransactionStatus",
     "Wallet",
     "capturable",
+    "check_token",
     "looks_like_card_number",
     "refundable",
     "summarize",

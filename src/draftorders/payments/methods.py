@@ -15,7 +15,7 @@ import attrs
 from draftorders.errors import NotFound, ValidationError
 from draftorders.validate import non_empty_text, optional_text
 
-__all__ = ["ManualMethod", "PaymentMethod", "Wallet", "looks_like_card_number"]
+__all__ = ["ManualMethod", "PaymentMethod", "Wallet", "check_token", "looks_like_card_number"]
 
 _DIGITS = re.compile(r"\d[\d -]{11,}\d")
 
@@ -48,14 +48,14 @@ def looks_like_card_number(text: str) -> bool:
     return False
 
 
-def _token(value: object) -> str:
+def check_token(value: object) -> str:
+    """``value`` if it is a gateway token; a card number is refused without being repeated."""
+    if isinstance(value, str) and looks_like_card_number(value):
+        raise ValidationError(
+            "token", "that looks like a card number: use the token your payment gateway gave for it"
+        )
     if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
         raise ValidationError("token", f"{value!r} is not a payment token")
-    if looks_like_card_number(value):
-        raise ValidationError(
-            "token",
-            "that looks like a card number: store the token your payment gateway gave for it",
-        )
     return value
 
 
@@ -73,7 +73,7 @@ class PaymentMethod:
 
     id: str = attrs.field(validator=non_empty_text)
     customer_id: str = attrs.field(validator=non_empty_text)
-    token: str = attrs.field(converter=_token, repr=False)
+    token: str = attrs.field(converter=check_token, repr=False)
     brand: str = attrs.field(default="card", validator=non_empty_text)
     last4: str | None = attrs.field(default=None, converter=_last4)
     expires: str | None = attrs.field(default=None, converter=optional_text)

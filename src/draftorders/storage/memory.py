@@ -48,19 +48,12 @@ class InMemoryStore:
             self._transactions.setdefault(order.id, []).extend(transactions)
 
     def add_transactions(
-        self,
-        order_id: str,
-        transactions: Sequence[Transaction],
-        expected_version: int,
-        expected_transactions: int,
+        self, order_id: str, transactions: Sequence[Transaction], expected_transactions: int
     ) -> None:
-        """Append transactions if the order is still at ``expected_version`` and has
-        ``expected_transactions`` of them."""
+        """Append transactions if the order has ``expected_transactions`` of them."""
         with self._lock:
             stored = self.get(order_id)
-            if stored.version != expected_version:
-                raise ConcurrencyConflict(order_id, expected_version, stored.version)
-            self._check_count(order_id, expected_version, expected_transactions)
+            self._check_count(order_id, stored.version, expected_transactions)
             self._transactions.setdefault(order_id, []).extend(transactions)
 
     def _check_count(self, order_id: str, version: int | None, expected: int | None) -> None:

@@ -34,15 +34,11 @@ class Store(Protocol):
         ...
 
     def add_transactions(
-        self,
-        order_id: str,
-        transactions: Sequence[Transaction],
-        expected_version: int,
-        expected_transactions: int,
+        self, order_id: str, transactions: Sequence[Transaction], expected_transactions: int
     ) -> None:
-        """Append transactions to an order still at ``expected_version`` with
-        ``expected_transactions`` transactions (else
-        :class:`~draftorders.errors.ConcurrencyConflict`, and nothing is written)."""
+        """Append transactions to an order that has ``expected_transactions`` of them (else
+        :class:`~draftorders.errors.ConcurrencyConflict`, and nothing is written). The order
+        itself may have changed meanwhile: what happened with money is recorded regardless."""
         ...
 
     def transactions(self, order_id: str) -> list[Transaction]:
