@@ -8,6 +8,7 @@ from draftorders.clock import Clock, FixedClock, SystemClock
 from draftorders.customers import Address, Customer
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
+    AmountChanged,
     AmountExceedsDue,
     CheckoutLinkRefused,
     ConcurrencyConflict,
@@ -115,6 +116,7 @@ __all__ = [
     "Address",
     "Adjustment",
     "AdjustmentKind",
+    "AmountChanged",
     "AmountExceedsDue",
     "Cashier",
     "Catalog",

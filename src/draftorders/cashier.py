@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from draftorders.errors import (
+    AmountChanged,
     AmountExceedsDue,
     ConcurrencyConflict,
     ConsentRequired,
@@ -147,6 +148,7 @@ class Cashier:
         label: str | None = None,
         as_chosen: DraftOrder | None = None,
         expected_version: int | None = None,
+        expected_amount: Money | None = None,
     ) -> Payment:
         """Charge ``amount`` (the amount due by default) to the method the gateway ``token``
         stands for, e.g. one the customer just entered at checkout (a card number is refused).
@@ -154,7 +156,9 @@ class Cashier:
         At checkout, ``as_chosen`` is the order with the customer's choices (billing address,
         shipping rate): it is priced, charged, and saved as the completed order if the payment
         covers it, provided the stored order is still at ``expected_version`` (else
-        :class:`ConcurrencyConflict`, before any money moves).
+        :class:`ConcurrencyConflict`, before any money moves). ``expected_amount`` is what
+        the customer was shown: if the charge would be another amount, :class:`AmountChanged`
+        is raised and nothing is charged.
         """
         check_token(token)
         return self._run(
@@ -168,6 +172,7 @@ class Cashier:
             ),
             as_chosen=as_chosen,
             expected_version=expected_version,
+            expected_amount=expected_amount,
         )
 
     def authorize(
@@ -342,25 +347,30 @@ class Cashier:
         *,
         as_chosen: DraftOrder | None = None,
         expected_version: int | None = None,
+        expected_amount: Money | None = None,
     ) -> Payment:
         shop = self.shop
         with shop.locked(order_id):
             stored = shop.store.get(order_id)
+            txs = shop.store.transactions(order_id)
+            repeated = next((t for t in txs if key and t.idempotency_key == key), None)
             if expected_version is not None and (
                 stored.version != expected_version or stored.status is Status.COMPLETED
             ):
+                if repeated is not None:  # the repeat of a payment that completed the order
+                    return Payment(repeated, stored, self.summary(order_id))
                 raise ConcurrencyConflict(order_id, expected_version, stored.version)
-            txs = shop.store.transactions(order_id)
             order, priced = self._completable(stored, as_chosen)
             total = shop.payment_total(stored) if priced is None else priced.total
             before = summarize(total, txs)
-            repeated = next((t for t in txs if key and t.idempotency_key == key), None)
             try:
                 ask = prepare(stored, txs, before)
             except PaymentError:
                 if repeated is not None:  # a repeat of a call that changed what is possible
                     return Payment(repeated, stored, before)
                 raise
+            if expected_amount is not None and ask.amount != expected_amount:
+                raise AmountChanged(order_id, expected_amount, ask.amount)
             key = key or _default_key(order_id, ask, len(txs))
             known = next((t for t in txs if t.idempotency_key == key), None)
             if known is not None:

@@ -22,6 +22,7 @@ from draftorders.errors import (
     ValidationError,
 )
 from draftorders.invoice import Invoice
+from draftorders.money import Money
 from draftorders.order import DraftOrder, Status
 from draftorders.payments import PaymentSummary, summarize
 from draftorders.pricing import PricedOrder, price
@@ -99,8 +100,14 @@ class Checkout:
             order = order.set_billing_address(session.billing_address)
         if session.shipping_method is not None:
             option = next(
-                o for o in self.shipping_options(session) if o.method == session.shipping_method
+                (o for o in self.shipping_options(session) if o.method == session.shipping_method),
+                None,
             )
+            if option is None:
+                raise ValidationError(
+                    "shipping_method",
+                    f"{session.shipping_method!r} is no longer offered; choose another rate",
+                )
             order = order.set_shipping(option.method, option.amount, from_rates=True)
         return order
 
@@ -120,12 +127,19 @@ class Checkout:
         return summarize(self.price(session).total, self.cashier.transactions(session.order_id))
 
     def pay(
-        self, session: CheckoutSession, token: str, *, idempotency_key: str | None = None
+        self,
+        session: CheckoutSession,
+        token: str,
+        *,
+        idempotency_key: str | None = None,
+        expected_amount: Money | None = None,
     ) -> Payment:
         """Pay what is due, at the price as chosen, with the card ``token`` the customer
         entered. Success saves the order with the customer's choices and completes it; a
         decline is a result (recorded, the order unchanged), and the session can pay again
-        with another card. A link gone stale meanwhile raises :class:`CheckoutLinkRefused`."""
+        with another card. A link gone stale meanwhile raises :class:`CheckoutLinkRefused`;
+        with ``expected_amount`` (what the customer was shown), another amount raises
+        :class:`AmountChanged` and nothing is charged."""
         claim = self.links.verify(session.link, self.shop.clock.now())
         if claim.version != session.order.version:
             raise CheckoutLinkRefused("stale")
@@ -137,6 +151,7 @@ class Checkout:
                 label="card",
                 as_chosen=self.order_as_chosen(session),
                 expected_version=claim.version,
+                expected_amount=expected_amount,
             )
         except ConcurrencyConflict:
             raise CheckoutLinkRefused("stale") from None

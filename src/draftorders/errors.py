@@ -33,6 +33,7 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      ├─ PaymentError                  a payment that cannot be made as asked
      │   ├─ NothingDue                paying an order with nothing left to pay
      │   ├─ AmountExceedsDue          paying more than is due, or refunding more than was paid
+     │   ├─ AmountChanged             the amount to pay is not the one the customer was shown
      │   ├─ ConsentRequired           charging a method on file without the customer's consent
      │   ├─ IdempotencyConflict       an idempotency key reused for a different request
      │   └─ UnknownTransaction        no transaction with that id on the order
@@ -45,6 +46,7 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
 from __future__ import annotations
 
 __all__ = [
+    "AmountChanged",
     "AmountExceedsDue",
     "CheckoutLinkRefused",
     "ConcurrencyConflict",
@@ -338,3 +340,14 @@ class CheckoutLinkRefused(DraftOrdersError):
     def __init__(self, reason: str) -> None:
         super().__init__("this checkout link is not valid; ask the shop for a new one")
         self.reason = reason
+
+
+class AmountChanged(PaymentError):
+    """The amount a payment would take is not the one the customer was shown; nothing was
+    charged."""
+
+    def __init__(self, order_id: str, shown: object, now: object) -> None:
+        super().__init__(f"order {order_id!r}: {shown} was shown, {now} is to pay now")
+        self.order_id = order_id
+        self.shown = shown
+        self.now = now
