@@ -73,6 +73,8 @@ EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
     "set_terms": lambda o: o.set_terms("returns accepted within 30 days"),
     "set_po_number": lambda o: o.set_po_number("PO-4471"),
     "set_payment_terms": lambda o: o.set_payment_terms(PaymentTerms.net(30)),
+    "set_consent": lambda o: o.set_consent(True),
+    "set_payment_method": lambda o: o.set_payment_method("PM1"),
     "set_details": lambda o: o.set_details(OrderDetails.json('{"gift": true}')),
     "set_taxes_enabled": lambda o: o.set_taxes_enabled(False),
     "set_order_discount": lambda o: o.set_order_discount(ManualDiscount.percent("5")),

@@ -61,6 +61,8 @@ _STATUS = {
     Outcome.PENDING: TransactionStatus.PENDING,
 }
 _MONEY_IN = (TransactionKind.SALE, TransactionKind.CAPTURE, TransactionKind.MANUAL)
+_MONEY_OUT = (TransactionKind.VOID, TransactionKind.REFUND)
+"""Money going back: allowed whatever the order now prices at."""
 
 
 @attrs.frozen
@@ -77,6 +79,25 @@ class Payment:
     def succeeded(self) -> bool:
         """True if the transaction went through (a decline is recorded, but did not)."""
         return self.transaction.succeeded
+
+
+@attrs.frozen
+class _Request:
+    """What a call asks for, known before anything is read: a repeated idempotency key must
+    be for the same kind of call, on the same transaction, for the same amount if one is
+    given."""
+
+    kind: TransactionKind
+    parent_id: str | None = None
+    amount: Money | None = None
+
+    def matches(self, transaction: Transaction) -> bool:
+        """True if ``transaction`` is what this request would have recorded."""
+        return (
+            transaction.kind is self.kind
+            and transaction.parent_id == self.parent_id
+            and (self.amount is None or transaction.amount == self.amount)
+        )
 
 
 @attrs.frozen
@@ -164,6 +185,7 @@ class Cashier:
         return self._run(
             order_id,
             idempotency_key,
+            _Request(TransactionKind.SALE, None, amount),
             lambda order, txs, summary: _Ask(
                 TransactionKind.SALE,
                 a := self._amount(order, amount, summary.outstanding, "payment"),
@@ -191,6 +213,7 @@ class Cashier:
         return self._run(
             order_id,
             idempotency_key,
+            _Request(TransactionKind.AUTHORIZATION, None, amount),
             lambda order, txs, summary: _Ask(
                 TransactionKind.AUTHORIZATION,
                 a := self._amount(order, amount, summary.outstanding, "authorization"),
@@ -222,7 +245,12 @@ class Cashier:
                 method=auth.method,
             )
 
-        return self._run(order_id, idempotency_key, ask)
+        return self._run(
+            order_id,
+            idempotency_key,
+            _Request(TransactionKind.CAPTURE, authorization_id, amount),
+            ask,
+        )
 
     def void(
         self, order_id: str, authorization_id: str, *, idempotency_key: str | None = None
@@ -247,7 +275,9 @@ class Cashier:
                 method=auth.method,
             )
 
-        return self._run(order_id, idempotency_key, ask)
+        return self._run(
+            order_id, idempotency_key, _Request(TransactionKind.VOID, authorization_id), ask
+        )
 
     def record_payment(
         self,
@@ -256,13 +286,16 @@ class Cashier:
         *,
         method: ManualMethod = ManualMethod.CASH,
         reference: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Payment:
-        """Record a payment taken by hand (cash, check, bank transfer), with its reference."""
+        """Record a payment taken by hand (cash, check, bank transfer), with its reference; an
+        ``idempotency_key`` makes a form submitted twice record it once."""
         if not isinstance(method, ManualMethod):
             raise ValidationError("method", f"expected a ManualMethod, got {method!r}")
         return self._run(
             order_id,
-            None,
+            idempotency_key,
+            _Request(TransactionKind.MANUAL, None, amount),
             lambda order, txs, summary: _Ask(
                 TransactionKind.MANUAL,
                 self._amount(order, amount, summary.outstanding, "payment"),
@@ -306,7 +339,12 @@ class Cashier:
                 restock=returned,
             )
 
-        return self._run(order_id, idempotency_key, ask)
+        return self._run(
+            order_id,
+            idempotency_key,
+            _Request(TransactionKind.REFUND, transaction_id, amount),
+            ask,
+        )
 
     def settle(self, order_id: str, transaction_id: str, *, approved: bool) -> Payment:
         """Record how a pending payment ended (the gateway said so later, e.g. by webhook): a
@@ -331,7 +369,7 @@ class Cashier:
                 reference=pending.reference,
             )
 
-        return self._run(order_id, None, ask)
+        return self._run(order_id, None, _Request(TransactionKind.SALE, transaction_id), ask)
 
     def complete_pending(self, order_id: str) -> Transition:
         """Complete the order with payment still to come, under its payment terms."""
@@ -343,6 +381,7 @@ class Cashier:
         self,
         order_id: str,
         key: str | None,
+        request: _Request,
         prepare: Callable[[DraftOrder, list[Transaction], PaymentSummary], _Ask],
         *,
         as_chosen: DraftOrder | None = None,
@@ -354,13 +393,17 @@ class Cashier:
             stored = shop.store.get(order_id)
             txs = shop.store.transactions(order_id)
             repeated = next((t for t in txs if key and t.idempotency_key == key), None)
+            if repeated is not None and not request.matches(repeated):
+                raise IdempotencyConflict(
+                    key or "", f"it recorded {repeated.id} ({repeated.kind.value})"
+                )
             if expected_version is not None and (
                 stored.version != expected_version or stored.status is Status.COMPLETED
             ):
                 if repeated is not None:  # the repeat of a payment that completed the order
                     return Payment(repeated, stored, self.summary(order_id))
                 raise ConcurrencyConflict(order_id, expected_version, stored.version)
-            order, priced = self._completable(stored, as_chosen)
+            order, priced = self._completable(stored, as_chosen, request.kind)
             total = shop.payment_total(stored) if priced is None else priced.total
             before = summarize(total, txs)
             try:
@@ -399,36 +442,53 @@ class Cashier:
                 and priced is not None
                 and not after.due.amount
             )
+            final = stored
             if completes:
                 assert order is not None
                 assert priced is not None
                 transition = accept_payment(order, priced)
-                shop.store.save(transition.order, stored.version, [transaction], len(txs))
-                for event in transition.events:
-                    if isinstance(event, OrderCompleted) and event.promotions:
-                        shop.store.record_usage(event.promotions, event.customer_id)
-                events.extend(transition.events)
-                final = transition.order
+                if self._save(stored, transition.order, transaction, len(txs)):
+                    for event in transition.events:
+                        if isinstance(event, OrderCompleted) and event.promotions:
+                            shop.store.record_usage(event.promotions, event.customer_id)
+                    events.extend(transition.events)
+                    final = transition.order
+            elif as_chosen is not None and transaction.status is TransactionStatus.PENDING:
+                # keep the customer's choices with the order, which the payment will pay
+                assert order is not None
+                assert priced is not None
+                chosen = attrs.evolve(
+                    order,
+                    status=stored.status,
+                    version=order.version + 1,
+                    invoiced_total=priced.total if stored.invoiced_total else None,
+                )
+                if self._save(stored, chosen, transaction, len(txs)):
+                    final = chosen
             else:
-                final = stored
-                if as_chosen is not None and transaction.status is TransactionStatus.PENDING:
-                    # keep the customer's choices with the order, which the payment will pay
-                    assert order is not None
-                    assert priced is not None
-                    final = attrs.evolve(
-                        order,
-                        status=stored.status,
-                        version=order.version + 1,
-                        invoiced_total=priced.total if stored.invoiced_total else None,
-                    )
-                    shop.store.save(final, stored.version, [transaction], len(txs))
-                else:
-                    shop.store.add_transactions(order_id, [transaction], len(txs))
+                shop.store.add_transactions(order_id, [transaction], len(txs))
             shop.events.extend(events)
-            return Payment(transaction, final, after, tuple(events))
+            return Payment(
+                transaction,
+                shop.store.get(order_id) if final is stored else final,
+                after,
+                tuple(events),
+            )
+
+    def _save(
+        self, stored: DraftOrder, order: DraftOrder, transaction: Transaction, count: int
+    ) -> bool:
+        """Save ``order`` with ``transaction``; if the order changed meanwhile (another
+        process), record the transaction alone, since its money moved, and return False."""
+        try:
+            self.shop.store.save(order, stored.version, [transaction], count)
+        except ConcurrencyConflict:
+            self.shop.store.add_transactions(stored.id, [transaction], count)
+            return False
+        return True
 
     def _completable(
-        self, stored: DraftOrder, as_chosen: DraftOrder | None
+        self, stored: DraftOrder, as_chosen: DraftOrder | None, kind: TransactionKind
     ) -> tuple[DraftOrder | None, PricedOrder | None]:
         """For an order not yet completed: the order as it would complete and its pricing,
         checked against the invoice sent (so money is never taken for an outdated invoice),
@@ -438,7 +498,7 @@ class Cashier:
         order, _ = self.shop.current(as_chosen if as_chosen is not None else stored)
         priced = price(order, self.shop.pricing_context(order))
         outdated = stored.invoiced_total is not None and stored.invoiced_total != priced.total
-        if as_chosen is None and outdated:
+        if as_chosen is None and outdated and kind not in _MONEY_OUT:
             raise InvoiceOutdated(stored.id, stored.invoiced_total, priced.total)
         return order, priced
 
@@ -489,7 +549,7 @@ class Cashier:
         if not limit.amount:
             if what in ("payment", "authorization"):
                 raise NothingDue(order.id)
-            raise AmountExceedsDue(what, amount, limit)
+            raise AmountExceedsDue(what, amount if amount is not None else "any amount", limit)
         if amount is None:
             return limit
         asked = to_money(amount, order.currency, "amount")

@@ -108,6 +108,9 @@ class CheckoutLinks:
             payload: Any = self._serializer(key_id).loads(signed)
         except BadSignature:
             raise CheckoutLinkRefused("tampered") from None
+        if self._serializer(key_id).dumps(payload) != signed:
+            # base64 has spare bits: only the one spelling the shop issued is accepted
+            raise CheckoutLinkRefused("tampered")
         if (
             not isinstance(payload, dict)
             or payload.get("k") != key_id

@@ -273,13 +273,16 @@ class DraftOrderService:
 
     def preview_invoice(self, order_id: str) -> Invoice:
         """The invoice as it stands now, in any status: the last one sent if the order is
-        locked or completed, else a preview (no number) of the order as priced now, dated
-        today."""
+        locked or completed (with what was paid since), else a preview (no number) of the
+        order as priced now, dated today."""
         stored = self.store.get(order_id)
         if stored.status is not Status.DRAFT:
             sent = self.invoice_archive.sent(order_id)
-            if sent:
-                return sent[-1].invoice
+            if sent:  # the invoice sent, with what was paid since
+                invoice = sent[-1].invoice
+                paid = summarize(invoice.total, self.store.transactions(order_id)).paid
+                paid = min(paid, invoice.total)
+                return attrs.evolve(invoice, amount_paid=paid, amount_due=invoice.total - paid)
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
         return self.invoice_for(order, priced, self.clock.today(), None, None)
