@@ -11,7 +11,6 @@ Chromium is the system's (``/usr/bin/chromium``), driven by Playwright as in
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import runpy
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -46,17 +45,6 @@ from draftorders.web import TEST_CARDS, create_app
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 sys.path.insert(0, str(EXAMPLES))  # the example imports the quickstart, as it does when run
 try:
@@ -468,19 +456,6 @@ def test_the_links_of_the_example_point_to_the_app():
 
 
 # -- in a browser -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (Debian package 'chromium'; .ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the browser tests: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass

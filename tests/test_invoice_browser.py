@@ -13,7 +13,6 @@ and its absence is a failure.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import runpy
 import struct
 from collections.abc import Callable, Iterator
@@ -21,24 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page
 
 from draftorders import Address, Customer, Invoice, Party, PaymentTerms, build_invoice, price
 from draftorders.invoice import render_html
 
 ROOT = Path(__file__).parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTH = 800
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -112,19 +100,6 @@ class Opened:
     locale: str
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (Debian package 'chromium'; .ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the browser tests: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
