@@ -22,6 +22,7 @@ from draftorders.errors import (
     GatewayFailed,
     HeaderInjection,
     IdempotencyConflict,
+    InsufficientStock,
     InvalidAddress,
     InvalidAmount,
     InvalidPercentage,
@@ -52,6 +53,7 @@ from draftorders.events import (
     TransactionRecorded,
 )
 from draftorders.explain import Adjustment, AdjustmentKind
+from draftorders.inventory import Inventory, InventoryChange, InventoryPolicy, StockLevel
 from draftorders.invoice import (
     Invoice,
     InvoiceLocale,
@@ -149,11 +151,15 @@ __all__ = [
     "IdempotencyConflict",
     "InMemoryStore",
     "InclusiveTarget",
+    "InsufficientStock",
     "InvalidAddress",
     "InvalidAmount",
     "InvalidPercentage",
     "InvalidQuantity",
     "InvalidTransition",
+    "Inventory",
+    "InventoryChange",
+    "InventoryPolicy",
     "Invoice",
     "InvoiceDelivery",
     "InvoiceLocale",
@@ -206,6 +212,7 @@ __all__ = [
     "ShippingLine",
     "SmtpMailer",
     "Status",
+    "StockLevel",
     "Store",
     "SystemClock",
     "TableTax",

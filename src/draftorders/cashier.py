@@ -414,6 +414,9 @@ class Cashier:
                 raise
             if expected_amount is not None and ask.amount != expected_amount:
                 raise AmountChanged(order_id, expected_amount, ask.amount)
+            completing = ask.kind in _MONEY_IN and ask.amount >= before.due
+            if order is not None and shop.inventory is not None and completing:
+                shop.inventory.check(order)  # a payment that completes it must find the stock
             key = key or _default_key(order_id, ask, len(txs))
             known = next((t for t in txs if t.idempotency_key == key), None)
             if known is not None:
@@ -448,6 +451,7 @@ class Cashier:
                 assert priced is not None
                 transition = accept_payment(order, priced)
                 if self._save(stored, transition.order, transaction, len(txs)):
+                    shop.completed(transition.order)
                     for event in transition.events:
                         if isinstance(event, OrderCompleted) and event.promotions:
                             shop.store.record_usage(event.promotions, event.customer_id)
@@ -467,6 +471,8 @@ class Cashier:
                     final = chosen
             else:
                 shop.store.add_transactions(order_id, [transaction], len(txs))
+            if transaction.restock and transaction.succeeded and shop.inventory is not None:
+                shop.inventory.restock(stored, transaction.restock, at=transaction.created_at)
             shop.events.extend(events)
             return Payment(
                 transaction,

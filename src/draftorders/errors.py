@@ -38,6 +38,7 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      │   ├─ IdempotencyConflict       an idempotency key reused for a different request
      │   └─ UnknownTransaction        no transaction with that id on the order
      ├─ CheckoutLinkRefused           a checkout link that is tampered, expired or stale
+     ├─ InsufficientStock             not enough of a SKU in stock, and no back-orders
      └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
          ├─ DeliveryFailed            the mailer could not send; the order is left as it was
          └─ GatewayFailed             the payment gateway failed; nothing was recorded
@@ -60,6 +61,7 @@ __all__ = [
     "GatewayFailed",
     "HeaderInjection",
     "IdempotencyConflict",
+    "InsufficientStock",
     "InvalidAddress",
     "InvalidAmount",
     "InvalidPercentage",
@@ -351,3 +353,17 @@ class AmountChanged(PaymentError):
         self.order_id = order_id
         self.shown = shown
         self.now = now
+
+
+class InsufficientStock(DraftOrdersError):
+    """An order wants more of a SKU than is available, and the SKU does not allow back-orders;
+    nothing was changed."""
+
+    def __init__(self, sku: str, requested: int, available: int) -> None:
+        self.sku = sku
+        self.requested = requested
+        self.available = available
+        self.shortfall = requested - max(available, 0)
+        super().__init__(
+            f"{sku}: {requested} wanted, {max(available, 0)} available, {self.shortfall} short"
+        )

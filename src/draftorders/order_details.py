@@ -15,7 +15,11 @@ from defusedxml.ElementTree import fromstring
 from draftorders.errors import MalformedOrderDetails
 from draftorders.validate import check_type
 
-__all__ = ["DetailsFormat", "OrderDetails"]
+__all__ = ["MAX_DETAILS_BYTES", "DetailsFormat", "OrderDetails"]
+
+MAX_DETAILS_BYTES = 64 * 1024
+"""The largest order details accepted, in UTF-8 bytes: details are notes for people and
+systems, not a document store, and a size limit keeps parsing cheap."""
 
 
 class DetailsFormat(enum.Enum):
@@ -29,8 +33,9 @@ class DetailsFormat(enum.Enum):
 class OrderDetails:
     """Order details kept verbatim as text; :meth:`parsed` reads them back.
 
-    XML is parsed with defusedxml, so entity-expansion and external-entity payloads are
-    refused rather than expanded.
+    XML is parsed with defusedxml, so entity-expansion ("billion laughs"), external-entity and
+    DTD payloads are refused rather than expanded or fetched. Details over
+    :data:`MAX_DETAILS_BYTES` are refused before they are parsed.
     """
 
     format: DetailsFormat = attrs.field(validator=check_type(DetailsFormat))
@@ -61,12 +66,17 @@ class OrderDetails:
         """The details read back: JSON as Python data (floats as Decimal), XML as an Element."""
         if not isinstance(self.text, str):
             raise MalformedOrderDetails("details", f"expected text, got {self.text!r}")
+        size = len(self.text.encode("utf-8", "surrogatepass"))
+        if size > MAX_DETAILS_BYTES:
+            raise MalformedOrderDetails(
+                "details", f"{size} bytes is more than the {MAX_DETAILS_BYTES} bytes allowed"
+            )
         if self.format is DetailsFormat.JSON:
             try:
                 return json.loads(self.text, parse_float=Decimal)
             except json.JSONDecodeError as error:
                 raise MalformedOrderDetails("details", f"malformed JSON: {error}") from error
         try:
-            return fromstring(self.text)
+            return fromstring(self.text, forbid_dtd=True)
         except (ParseError, DefusedXmlException) as error:
             raise MalformedOrderDetails("details", f"malformed or unsafe XML: {error}") from error

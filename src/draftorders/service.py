@@ -29,6 +29,7 @@ from draftorders.errors import (
 )
 from draftorders.events import OrderCompleted, OrderEvent
 from draftorders.ids import next_order_id
+from draftorders.inventory import Inventory
 from draftorders.invoice import (
     InMemoryInvoiceArchive,
     Invoice,
@@ -140,6 +141,8 @@ class DraftOrderService:
         templates: TemplateBook = STANDARD_TEMPLATES,
         attach_pdf: bool | None = None,
         checkout_links: CheckoutLinks | None = None,
+        inventory: Inventory | None = None,
+        reserve_for: dt.timedelta | None = dt.timedelta(days=14),
     ) -> None:
         self.catalog = catalog
         self.currency = check_currency(currency).code
@@ -169,6 +172,10 @@ class DraftOrderService:
         """Attach the invoice as PDF: when the ``pdf`` extra is installed (None), always (True,
         :class:`MissingExtra` without it) or never (False)."""
         self.checkout_links = checkout_links
+        self.inventory = inventory
+        """Stock of tracked SKUs: reserved when an invoice is sent, taken on completion."""
+        self.reserve_for = reserve_for
+        """How long a sent invoice holds its stock (None: until reverted or completed)."""
         """Signs the checkout link put on every invoice sent; no link when None."""
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -347,7 +354,18 @@ class DraftOrderService:
             latest = self.store.get(order_id).version
             if latest != stored.version:
                 raise ConcurrencyConflict(order_id, stored.version, latest)
-            self._deliver(mail.message)
+            reserving = self.inventory is not None and not resending
+            if reserving:
+                assert self.inventory is not None
+                until = now + self.reserve_for if self.reserve_for is not None else None
+                self.inventory.reserve(order, at=now, until=until)
+            try:
+                self._deliver(mail.message)
+            except BaseException:
+                if reserving:
+                    assert self.inventory is not None
+                    self.inventory.release(order_id, at=now)
+                raise
         except BaseException:
             if taken is not None:
                 self.invoice_archive.give_back(taken)
@@ -508,7 +526,10 @@ class DraftOrderService:
     def revert_to_draft(self, order_id: str) -> Transition:
         """Unlock a sent order for editing; its earlier invoice becomes stale."""
         order = self.store.get(order_id)
-        return self._apply(order, revert_to_draft(order))
+        transition = self._apply(order, revert_to_draft(order))
+        if self.inventory is not None:
+            self.inventory.release(order_id, at=self.clock.now())
+        return transition
 
     @_one_at_a_time
     def accept_payment(self, order_id: str) -> Transition:
@@ -519,7 +540,23 @@ class DraftOrderService:
         stored = self.store.get(order_id)
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
-        return self._apply(stored, accept_payment(order, priced))
+        transition = accept_payment(order, priced)
+        if self.inventory is not None:
+            self.inventory.check(order)
+        self._apply(stored, transition)
+        self.completed(transition.order)
+        return transition
+
+    def completed(self, order: DraftOrder) -> None:
+        """What follows an order's completion: its stock is taken (committed)."""
+        if self.inventory is not None:
+            self.inventory.commit(order, at=self.clock.now())
+
+    def expire_reservations(self) -> list[str]:
+        """Release the stock of sent invoices whose reservation date has passed."""
+        if self.inventory is None:
+            return []
+        return self.inventory.expire(self.clock.now())
 
     def _apply(self, before: DraftOrder, transition: Transition) -> Transition:
         self.store.save(transition.order, expected_version=before.version)
