@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from draftorders import (
     Address,
+    BillingInterval,
+    BillingPlan,
     Catalog,
     Customer,
     DraftOrder,
@@ -75,6 +77,9 @@ EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
     "set_payment_terms": lambda o: o.set_payment_terms(PaymentTerms.net(30)),
     "set_consent": lambda o: o.set_consent(True),
     "set_payment_method": lambda o: o.set_payment_method("PM1"),
+    "set_billing_plan": lambda o: o.set_billing_plan(
+        "L1", BillingPlan(interval=BillingInterval.MONTH)
+    ),
     "set_details": lambda o: o.set_details(OrderDetails.json('{"gift": true}')),
     "set_taxes_enabled": lambda o: o.set_taxes_enabled(False),
     "set_order_discount": lambda o: o.set_order_discount(ManualDiscount.percent("5")),

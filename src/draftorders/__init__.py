@@ -1,5 +1,6 @@
 """draftorders: build draft orders, price them to the cent with explanations, and complete them."""
 
+from draftorders.billing import BillingInterval, BillingPlan
 from draftorders.cashier import Cashier, Payment
 from draftorders.catalog import Catalog, Product
 from draftorders.checkout import Checkout, CheckoutSession
@@ -89,6 +90,8 @@ from draftorders.payments import (
     Wallet,
 )
 from draftorders.pricing import (
+    BillingGroup,
+    PricedBilling,
     PricedCharge,
     PricedLine,
     PricedOrder,
@@ -120,6 +123,9 @@ __all__ = [
     "AdjustmentKind",
     "AmountChanged",
     "AmountExceedsDue",
+    "BillingGroup",
+    "BillingInterval",
+    "BillingPlan",
     "Cashier",
     "Catalog",
     "Checkout",
@@ -194,6 +200,7 @@ __all__ = [
     "PaymentStatus",
     "PaymentSummary",
     "PaymentTerms",
+    "PricedBilling",
     "PricedCharge",
     "PricedLine",
     "PricedOrder",

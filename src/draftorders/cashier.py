@@ -367,6 +367,8 @@ class Cashier:
                 parent=pending,
                 method=pending.method,
                 reference=pending.reference,
+                reason=pending.reason,
+                restock=pending.restock,
             )
 
         return self._run(order_id, None, _Request(TransactionKind.SALE, transaction_id), ask)
@@ -415,8 +417,6 @@ class Cashier:
             if expected_amount is not None and ask.amount != expected_amount:
                 raise AmountChanged(order_id, expected_amount, ask.amount)
             completing = ask.kind in _MONEY_IN and ask.amount >= before.due
-            if order is not None and shop.inventory is not None and completing:
-                shop.inventory.check(order)  # a payment that completes it must find the stock
             key = key or _default_key(order_id, ask, len(txs))
             known = next((t for t in txs if t.idempotency_key == key), None)
             if known is not None:
@@ -427,59 +427,77 @@ class Cashier:
                 ):
                     raise IdempotencyConflict(key, f"it recorded {known.id} ({known.kind.value})")
                 return Payment(known, stored, before)
-            result = self._ask_gateway(ask, key)
-            transaction = self._transaction(stored, len(txs), ask, result, key)
-            after = summarize(total, [*txs, transaction])
-            events: list[OrderEvent] = [
-                TransactionRecorded(
-                    order_id,
-                    transaction.id,
-                    transaction.kind.value,
-                    transaction.status.value,
-                    transaction.amount,
+            held = self._hold_stock(order, completing)
+            try:
+                result = self._ask_gateway(ask, key)
+                transaction = self._transaction(stored, len(txs), ask, result, key)
+                after = summarize(total, [*txs, transaction])
+                events: list[OrderEvent] = [
+                    TransactionRecorded(
+                        order_id,
+                        transaction.id,
+                        transaction.kind.value,
+                        transaction.status.value,
+                        transaction.amount,
+                    )
+                ]
+                completes = (
+                    transaction.succeeded
+                    and transaction.kind in _MONEY_IN
+                    and priced is not None
+                    and not after.due.amount
                 )
-            ]
-            completes = (
-                transaction.succeeded
-                and transaction.kind in _MONEY_IN
-                and priced is not None
-                and not after.due.amount
-            )
-            final = stored
-            if completes:
-                assert order is not None
-                assert priced is not None
-                transition = accept_payment(order, priced)
-                if self._save(stored, transition.order, transaction, len(txs)):
-                    shop.completed(transition.order)
-                    for event in transition.events:
-                        if isinstance(event, OrderCompleted) and event.promotions:
-                            shop.store.record_usage(event.promotions, event.customer_id)
-                    events.extend(transition.events)
-                    final = transition.order
-            elif as_chosen is not None and transaction.status is TransactionStatus.PENDING:
-                # keep the customer's choices with the order, which the payment will pay
-                assert order is not None
-                assert priced is not None
-                chosen = attrs.evolve(
-                    order,
-                    status=stored.status,
-                    version=order.version + 1,
-                    invoiced_total=priced.total if stored.invoiced_total else None,
+                final = stored
+                if completes:
+                    assert order is not None
+                    assert priced is not None
+                    transition = accept_payment(order, priced)
+                    if self._save(stored, transition.order, transaction, len(txs)):
+                        shop.completed(transition.order)
+                        for event in transition.events:
+                            if isinstance(event, OrderCompleted) and event.promotions:
+                                shop.store.record_usage(event.promotions, event.customer_id)
+                        events.extend(transition.events)
+                        final = transition.order
+                elif as_chosen is not None and transaction.status is TransactionStatus.PENDING:
+                    # keep the customer's choices with the order, which the payment will pay
+                    assert order is not None
+                    assert priced is not None
+                    chosen = attrs.evolve(
+                        order,
+                        status=stored.status,
+                        version=order.version + 1,
+                        invoiced_total=priced.total if stored.invoiced_total else None,
+                    )
+                    if self._save(stored, chosen, transaction, len(txs)):
+                        final = chosen
+                else:
+                    shop.store.add_transactions(order_id, [transaction], len(txs))
+                if transaction.restock and transaction.succeeded and shop.inventory is not None:
+                    shop.inventory.restock(stored, transaction.restock, at=transaction.created_at)
+                shop.events.extend(events)
+                return Payment(
+                    transaction,
+                    shop.store.get(order_id) if final is stored else final,
+                    after,
+                    tuple(events),
                 )
-                if self._save(stored, chosen, transaction, len(txs)):
-                    final = chosen
-            else:
-                shop.store.add_transactions(order_id, [transaction], len(txs))
-            if transaction.restock and transaction.succeeded and shop.inventory is not None:
-                shop.inventory.restock(stored, transaction.restock, at=transaction.created_at)
-            shop.events.extend(events)
-            return Payment(
-                transaction,
-                shop.store.get(order_id) if final is stored else final,
-                after,
-                tuple(events),
-            )
+            finally:
+                if held:  # a no-op once the payment completed the order (its stock is taken)
+                    assert shop.inventory is not None
+                    shop.inventory.release(order_id, at=shop.clock.now())
+
+    def _hold_stock(self, order: DraftOrder | None, completing: bool) -> bool:
+        """Before a payment that would complete ``order``: make sure its stock is there, and
+        hold it (a reservation) while the gateway is asked; True if a hold was taken here."""
+        inventory = self.shop.inventory
+        if order is None or inventory is None or not completing:
+            return False
+        if inventory.is_reserved(order.id):
+            inventory.check(order)
+            return False
+        inventory.reserve(order, at=self.shop.clock.now(), until=None)
+        return True
 
     def _save(
         self, stored: DraftOrder, order: DraftOrder, transaction: Transaction, count: int
@@ -615,6 +633,10 @@ def _restock(
         for line_id, quantity in transaction.restock:
             returned[line_id] = returned.get(line_id, 0) + quantity
     pairs: list[tuple[str, int]] = []
+    if restock and order.status is not Status.COMPLETED:
+        raise ValidationError(
+            "restock", f"order {order.id!r} is not completed: none of its units left the stock"
+        )
     for line_id, quantity in restock:
         line = order.line(line_id)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:

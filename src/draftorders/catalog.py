@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 import attrs
 
+from draftorders.billing import BillingPlan
 from draftorders.errors import CurrencyMismatch, UnknownSku, ValidationError
 from draftorders.measures import Dimensions, Weight
 from draftorders.money import Money
@@ -42,6 +43,11 @@ class Product:
     """Package dimensions (the product's own box when it ships alone)."""
     ships_alone: bool = attrs.field(default=False, validator=check_type(bool))
     """True if each unit ships in its own package of ``dimensions``."""
+    billing_plan: BillingPlan | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(BillingPlan))
+    )
+    """How the product bills by default (a subscription); None: a one-off sale. Copied to each
+    line added, where the order can change it."""
 
     def __attrs_post_init__(self) -> None:
         if self.cost is not None and self.cost.currency != self.price.currency:

@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from draftorders.billing import BillingPlan
 from draftorders.catalog import Product
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import CurrencyMismatch, DiscountExceedsAmount
@@ -69,6 +70,11 @@ class LineItem:
     """Id of the product pricing rule chosen for this line; None lets pricing pick."""
     points: int | None = attrs.field(default=None, validator=loyalty_points)
     """Loyalty points the line earns, set by hand; None lets the points program decide."""
+    billing_plan: BillingPlan | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_type(BillingPlan))
+    )
+    """How the line recurs (copied from the product, changed on the order); None: one-off.
+    Pricing ignores it: a line costs the same whether or not it recurs."""
 
     def __attrs_post_init__(self) -> None:
         code = self.currency_code
@@ -110,6 +116,7 @@ class LineItem:
             dimensions=product.dimensions,
             ships_alone=product.ships_alone,
             cost=product.cost,
+            billing_plan=product.billing_plan,
         )
 
     @property

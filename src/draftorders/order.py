@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from draftorders.billing import BillingPlan
 from draftorders.catalog import Catalog
 from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.customers import Address, Customer
@@ -279,7 +280,8 @@ class DraftOrder:
     # -- line edits ----------------------------------------------------------------------------
 
     def add_product(self, catalog: Catalog, sku: str, quantity: int = 1) -> DraftOrder:
-        """Add ``quantity`` of the catalog product ``sku`` at its list price."""
+        """Add ``quantity`` of the catalog product ``sku`` at its list price (and with its
+        billing plan, if it has one)."""
         self._require_draft("add product")
         product = catalog.product(sku)
         if product.currency_code != self.currency:
@@ -297,8 +299,10 @@ class DraftOrder:
         taxable: bool = True,
         requires_shipping: bool = True,
         tax_category: str = "standard",
+        billing_plan: BillingPlan | None = None,
     ) -> DraftOrder:
-        """Add a custom item: an extra cost, or a product not in the catalog."""
+        """Add a custom item: an extra cost, or a product not in the catalog; with a
+        ``billing_plan`` it recurs (a service fee billed monthly)."""
         self._require_draft("add custom item")
         number = self.lines_added + 1
         item = LineItem(
@@ -310,6 +314,7 @@ class DraftOrder:
             taxable=taxable,
             requires_shipping=requires_shipping,
             tax_category=tax_category,
+            billing_plan=billing_plan,
         )
         return self._edit("add custom item", lines=(*self.lines, item), lines_added=number)
 
@@ -346,6 +351,10 @@ class DraftOrder:
     def set_line_points(self, line_id: str, points: int | None) -> DraftOrder:
         """Set the loyalty points a line earns by hand, or go back to the program's (None)."""
         return self._edit_line(line_id, "set line points", points=points)
+
+    def set_billing_plan(self, line_id: str, plan: BillingPlan | None) -> DraftOrder:
+        """Bill a line on ``plan`` instead of its product's plan, or once only (None)."""
+        return self._edit_line(line_id, "set billing plan", billing_plan=plan)
 
     # -- codes, credits, debits and points -------------------------------------------------------
 

@@ -29,6 +29,11 @@ class DetailsFormat(enum.Enum):
     XML = "xml"
 
 
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity (Python's json module would accept them as floats)."""
+    raise ValueError(f"{name} is not JSON")
+
+
 @attrs.frozen
 class OrderDetails:
     """Order details kept verbatim as text; :meth:`parsed` reads them back.
@@ -58,8 +63,8 @@ class OrderDetails:
     def from_data(cls, data: Any) -> OrderDetails:
         """Details from JSON-serialisable data (dicts, lists, strings, ints, Decimals as str)."""
         try:
-            return cls.json(json.dumps(data, sort_keys=True))
-        except TypeError as error:
+            return cls.json(json.dumps(data, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError) as error:
             raise MalformedOrderDetails("details", f"not JSON-serialisable: {error}") from error
 
     def parsed(self) -> Any | Element:
@@ -73,10 +78,10 @@ class OrderDetails:
             )
         if self.format is DetailsFormat.JSON:
             try:
-                return json.loads(self.text, parse_float=Decimal)
-            except json.JSONDecodeError as error:
+                return json.loads(self.text, parse_float=Decimal, parse_constant=_no_constant)
+            except (ValueError, RecursionError) as error:
                 raise MalformedOrderDetails("details", f"malformed JSON: {error}") from error
         try:
             return fromstring(self.text, forbid_dtd=True)
-        except (ParseError, DefusedXmlException) as error:
+        except (ParseError, DefusedXmlException, UnicodeError, RecursionError) as error:
             raise MalformedOrderDetails("details", f"malformed or unsafe XML: {error}") from error

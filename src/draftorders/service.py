@@ -541,10 +541,12 @@ class DraftOrderService:
         order, _ = self.current(stored)
         priced = price(order, self.pricing_context(order))
         transition = accept_payment(order, priced)
-        if self.inventory is not None:
+        if self.inventory is None:
+            return self._apply(stored, transition)
+        with self.inventory.locked():  # no other order takes the stock between check and commit
             self.inventory.check(order)
-        self._apply(stored, transition)
-        self.completed(transition.order)
+            self._apply(stored, transition)
+            self.completed(transition.order)
         return transition
 
     def completed(self, order: DraftOrder) -> None:

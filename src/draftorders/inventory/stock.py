@@ -21,10 +21,11 @@ the units short are back-ordered (pre-orders).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -111,7 +112,8 @@ class Inventory:
         self.fulfil_from = fulfil_from
         self._levels: dict[tuple[str, str | None], StockLevel] = {}
         self._reservations: dict[str, _Reservation] = {}
-        self._committed: set[str] = set()
+        self._committed: dict[str, dict[tuple[str, str | None], int]] = {}
+        """Per completed order, the units taken per SKU that have not come back yet."""
         self._history: list[InventoryChange] = []
         self._lock = threading.RLock()
 
@@ -170,16 +172,28 @@ class Inventory:
         """True if the order holds a reservation."""
         return order_id in self._reservations
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the inventory still: no other order moves stock until the block ends
+        (re-entrant), e.g. between checking an order's stock and committing it."""
+        with self._lock:
+            yield
+
     # -- moves ----------------------------------------------------------------------------------
 
     def adjust(
         self, sku: str, change: int, *, at: dt.datetime, location: str | None = None
     ) -> StockLevel:
-        """Count stock in (positive) or out (negative) by hand: a delivery, a stock-take."""
+        """Count stock in (positive) or out (negative) by hand: a delivery, a stock-take. Units
+        not on hand cannot be counted out, nor, for a ``DENY`` SKU, units reserved for orders."""
         with self._lock:
             level = self.level(sku, location)
-            if level.on_hand + _quantity(change) < 0:
-                raise InsufficientStock(sku, -change, level.on_hand)
+            if _quantity(change) < 0:
+                limit = level.on_hand
+                if level.policy is InventoryPolicy.DENY:
+                    limit = min(limit, level.available)
+                if -change > limit:
+                    raise InsufficientStock(sku, -change, limit)
             return self._move(None, level, change, 0, Reason.ADJUSTED, at)
 
     def check(self, order: DraftOrder) -> None:
@@ -201,9 +215,9 @@ class Inventory:
         """Set stock aside for the order's tracked lines until ``until`` (replacing an earlier
         reservation of the order); nothing changes if one line cannot be reserved."""
         with self._lock:
+            self.check(order)
             self.release(order.id, at=at)
             wanted = self._wanted(order)
-            self.check(order)
             for key, quantity in wanted.items():
                 level = self._levels[key]
                 short = max(0, quantity - max(level.available, 0))
@@ -257,18 +271,22 @@ class Inventory:
                 )
                 self._levels[key] = moved
                 self._record(order.id, moved, -quantity, short, Reason.COMMITTED, at)
-            self._committed.add(order.id)
+            self._committed[order.id] = self._wanted(order)
 
     def restock(
         self, order: DraftOrder, lines: Sequence[tuple[str, int]], *, at: dt.datetime
     ) -> None:
-        """Return units of the order's lines to stock (after a refund), by line id."""
+        """Return units of a completed order's lines to stock (after a refund), by line id;
+        never more than the order took."""
         with self._lock:
-            for line_id, quantity in lines:
+            taken = self._committed.get(order.id, {})
+            for line_id, asked in lines:
                 item = order.line(line_id)
                 key = (item.sku or "", self.fulfil_from)
-                if item.sku is None or key not in self._levels:
+                quantity = min(_quantity(asked), taken.get(key, 0))
+                if item.sku is None or key not in self._levels or quantity <= 0:
                     continue
+                taken[key] -= quantity
                 level = self._levels[key]
                 moved = attrs.evolve(level, on_hand=level.on_hand + _quantity(quantity))
                 self._levels[key] = moved

@@ -3,18 +3,21 @@
 Pricing keeps its numbers as integer minor units in compact records (:class:`LineRow`); the
 public views here wrap them into :class:`Money`, :class:`Adjustment` and :class:`TaxCharge`
 when read, and render each reason from its recorded inputs only when asked for. That keeps the
-pricing hot path arithmetic while every amount stays explainable.
+pricing hot path arithmetic while every amount stays explainable. The billing view
+(:attr:`PricedOrder.billing`) is likewise only worked out when read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
 import attrs
 
+from draftorders.billing import BillingPlan
 from draftorders.charges import ChargeKind
-from draftorders.errors import UnknownLine
+from draftorders.errors import UnknownLine, ValidationError
 from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
@@ -22,6 +25,8 @@ from draftorders.pricing import report
 from draftorders.tax import TaxRate
 
 __all__ = [
+    "BillingGroup",
+    "PricedBilling",
     "PricedCharge",
     "PricedLine",
     "PricedOrder",
@@ -206,6 +211,11 @@ class PricedLine:
         return self._row.points
 
     @property
+    def billing_plan(self) -> BillingPlan | None:
+        """The plan the line recurs on; None for a one-off line."""
+        return self._row.item.billing_plan
+
+    @property
     def base(self) -> Money:
         """The line before any discount: unit price x quantity, except with graduated tiers,
         where it is the exact sum of the bands and ``unit_price`` their rounded average."""
@@ -332,6 +342,67 @@ class PricedCharge:
 
 
 @attrs.frozen
+class BillingGroup:
+    """Recurring lines that share one billing plan, and what one cycle of them costs.
+
+    ``amount`` is the sum of the lines' ``total`` as priced now: their discounts (their share
+    of order discounts and taxable credits too) and tax included. The first invoice charges it
+    with the rest of the order; each later cycle repeats it at today's prices and discounts
+    only as a forecast, since a later cycle is priced again when it is invoiced.
+    """
+
+    plan: BillingPlan
+    lines: tuple[PricedLine, ...] = attrs.field(repr=False)
+    amount: Money
+    _order_date: dt.date | None = attrs.field(default=None, alias="order_date", repr=False)
+
+    @property
+    def line_ids(self) -> tuple[str, ...]:
+        """The ids of the lines billed on this plan, in order."""
+        return tuple(line.line_id for line in self.lines)
+
+    def schedule(self, anchor: dt.date | None = None, count: int | None = None) -> list[dt.date]:
+        """The plan's invoice dates from ``anchor`` (the order date unless given), each computed
+        from it; the first is the anchor itself, the order's own invoice. ``count`` as in
+        :meth:`BillingPlan.dates`."""
+        if anchor is None:
+            if self._order_date is None:
+                raise ValidationError(
+                    "anchor", "this priced order has no order date; pass anchor=order.order_date"
+                )
+            anchor = self._order_date
+        return self.plan.dates(anchor, count)
+
+
+@attrs.frozen
+class PricedBilling:
+    """What a priced order bills, and when; read it as :attr:`PricedOrder.billing`.
+
+    The first invoice charges everything (``due_now``, the order's total): the one-off lines,
+    the first cycle of each plan, shipping, debits and credits. ``one_off`` are the lines
+    billed on that invoice only, ``one_off_amount`` their totals. ``recurring`` has one group
+    per plan (lines with equal plans together, in the order the plans first appear) with the
+    amount each later cycle repeats; shipping and order charges are not repeated.
+    """
+
+    due_now: Money
+    one_off: tuple[PricedLine, ...] = attrs.field(repr=False)
+    one_off_amount: Money
+    recurring: tuple[BillingGroup, ...]
+
+    @property
+    def is_recurring(self) -> bool:
+        """True if any line recurs."""
+        return bool(self.recurring)
+
+
+def _total_units(lines: list[PricedLine]) -> int:
+    return sum(
+        line._row.net if line._inclusive else line._row.net + line._row.tax for line in lines
+    )
+
+
+@attrs.frozen
 class PricedOrder:
     """An order priced at one version: totals, lines, shipping and the explanation trail.
 
@@ -341,7 +412,8 @@ class PricedOrder:
     taken after tax (non-taxable credits and redeemed points); taxable credits are line
     adjustments, inside ``discount_total``. ``applied_promotions`` lists the promotions that
     gave something; ``rejections`` every promotion, rule or code considered and not applied,
-    with why. ``notes`` record decisions that are not amounts.
+    with why. ``notes`` record decisions that are not amounts. ``billing`` says which lines
+    recur on which plan; it changes no total.
     """
 
     order_id: str
@@ -358,6 +430,8 @@ class PricedOrder:
     notes: tuple[str, ...]
     _sums: Totals
     _scale: Scale
+    order_date: dt.date | None = None
+    """The order's date, the default anchor of billing schedules; None if not recorded."""
 
     @property
     def subtotal(self) -> Money:
@@ -413,6 +487,29 @@ class PricedOrder:
     def table(self) -> str:
         """The lines and totals as a plain-text table."""
         return report.summary_table(self)
+
+    @property
+    def billing(self) -> PricedBilling:
+        """One-off and recurring lines, grouped by billing plan with the amount per cycle;
+        worked out from the priced lines when read."""
+        groups: dict[BillingPlan, list[PricedLine]] = {}
+        one_off: list[PricedLine] = []
+        for line in self.lines:
+            plan = line._row.item.billing_plan
+            if plan is None:
+                one_off.append(line)
+            else:
+                groups.setdefault(plan, []).append(line)
+        money = self._scale.money
+        return PricedBilling(
+            due_now=self.total,
+            one_off=tuple(one_off),
+            one_off_amount=money(_total_units(one_off)),
+            recurring=tuple(
+                BillingGroup(plan, tuple(lines), money(_total_units(lines)), self.order_date)
+                for plan, lines in groups.items()
+            ),
+        )
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:

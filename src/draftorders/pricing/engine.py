@@ -441,6 +441,7 @@ class _Run:
                 due - credit_total,
             ),
             scale=scale,
+            order_date=self.order.order_date,
         )
 
     def debit(self, charge: OrderCharge) -> tuple[PricedCharge, int]:

@@ -136,6 +136,17 @@ def explain(priced: PricedOrder) -> str:
     if priced.credit_total.amount:
         out.append(_row("Credits after tax", f"-{_amount(priced.credit_total)}"))
     out.append(_row(f"Total {priced.currency}", _amount(priced.total)))
+    billing = priced.billing
+    if billing.is_recurring:
+        out.append("Billing (the total is the first invoice; a later cycle is priced again):")
+        out.extend(
+            f"  {group.plan.describe()}: {', '.join(group.line_ids)}, "
+            f"{_amount(group.amount)} per cycle"
+            for group in billing.recurring
+        )
+        if billing.one_off:
+            ids = ", ".join(line.line_id for line in billing.one_off)
+            out.append(f"  once: {ids}, {_amount(billing.one_off_amount)}")
     if priced.points_earned or priced.points_redeemed:
         out.append(f"Points: {priced.points_earned} earned, {priced.points_redeemed} redeemed")
     if priced.rejections:
