@@ -17,6 +17,7 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      │   ├─ InvalidAddress            unknown ISO country code, missing fields
      │   ├─ MalformedOrderDetails     order details that are not well-formed JSON / XML
      │   ├─ ShippingAddressRequired   a shipping line on an order with no shipping address
+     │   ├─ DocumentError             a document that cannot be read or written (documents/)
      │   └─ HeaderInjection           a line break (or other control character) in an email header
      ├─ NotFound (also LookupError)
      │   ├─ UnknownSku                no product with that SKU in the catalog

@@ -32,6 +32,7 @@ from draftorders.note_templates import NoteTemplate, check_placeholders
 from draftorders.order_details import OrderDetails
 from draftorders.payment_terms import PaymentTerms
 from draftorders.validate import (
+    calendar_date,
     check_type,
     loyalty_points,
     money_amount,
@@ -131,7 +132,7 @@ class DraftOrder:
 
     id: str = attrs.field(converter=check_order_id)
     currency: str = attrs.field()
-    order_date: dt.date = attrs.field(validator=check_type(dt.date))
+    order_date: dt.date = attrs.field(validator=calendar_date)
     status: Status = attrs.field(default=Status.DRAFT, validator=check_type(Status))
     version: int = 1
     customer: Customer | None = attrs.field(default=None, validator=_optional(Customer))

@@ -6,6 +6,7 @@ functions, so type checkers can follow them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -139,3 +140,17 @@ def text_set(value: object) -> frozenset[str]:
     if not all(isinstance(item, str) and item for item in items):
         raise ValidationError("tags", f"every entry must be a non-empty string: {value!r}")
     return items
+
+
+def calendar_date(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: a date, not a datetime (a datetime would carry a time nobody asked for)."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValidationError(attribute.name, f"expected a date, got {value!r}")
+
+
+def aware_datetime(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: a datetime with a time zone (a naive one is ambiguous once stored)."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise ValidationError(
+            attribute.name, f"expected a datetime with a time zone, got {value!r}"
+        )

@@ -16,6 +16,7 @@ from typing import Protocol
 import attrs
 
 from draftorders.invoice.model import Invoice
+from draftorders.validate import aware_datetime
 
 __all__ = ["InMemoryInvoiceArchive", "InvoiceArchive", "SentInvoice"]
 
@@ -25,7 +26,7 @@ class SentInvoice:
     """One invoice email as sent: the invoice, its renderings, and the raw message."""
 
     invoice: Invoice
-    sent_at: dt.datetime
+    sent_at: dt.datetime = attrs.field(validator=aware_datetime)
     recipient: str
     subject: str
     locale: str

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import attrs
 
 from draftorders.money import Money
-from draftorders.validate import check_type, money_amount, non_empty_text
+from draftorders.validate import aware_datetime, check_type, money_amount, non_empty_text
 
 __all__ = [
     "PaymentStatus",
@@ -69,7 +69,7 @@ class Transaction:
     kind: TransactionKind = attrs.field(validator=check_type(TransactionKind))
     status: TransactionStatus = attrs.field(validator=check_type(TransactionStatus))
     amount: Money = attrs.field(validator=money_amount)
-    created_at: dt.datetime = attrs.field(validator=check_type(dt.datetime))
+    created_at: dt.datetime = attrs.field(validator=aware_datetime)
     gateway: str = attrs.field(validator=non_empty_text)
     """The gateway's name, or ``"manual"``."""
     reference: str | None = None

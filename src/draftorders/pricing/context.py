@@ -11,7 +11,7 @@ from draftorders.pricing.rules import RuleBook
 from draftorders.promotions import PromotionBook, PromotionUsage
 from draftorders.rounding import RoundingPolicy
 from draftorders.tax import TaxCalculator, TaxQuote
-from draftorders.validate import check_type
+from draftorders.validate import calendar_date, check_type
 
 __all__ = ["PricingContext"]
 
@@ -47,6 +47,6 @@ class PricingContext:
     )
     """Taxes quoted by an external engine for this order; when set, they replace ``tax``."""
     today: dt.date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(check_type(dt.date))
+        default=None, validator=attrs.validators.optional(calendar_date)
     )
     """The day promotions are judged on; None means the order's date."""

@@ -303,9 +303,10 @@ def _rules(value: Mapping[str, Iterable[PricingRule]]) -> Mapping[str, tuple[Pri
     return MappingProxyType(table)
 
 
-def _price_lists(value: Iterable[PriceList]) -> Mapping[str, PriceList]:
+def _price_lists(value: Iterable[PriceList] | Mapping[str, PriceList]) -> Mapping[str, PriceList]:
     table: dict[str, PriceList] = {}
-    for price_list in value:
+    lists = value.values() if isinstance(value, Mapping) else value
+    for price_list in lists:
         if price_list.group in table:
             raise ValidationError("price_lists", f"two price lists for group {price_list.group!r}")
         table[price_list.group] = price_list

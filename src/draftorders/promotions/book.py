@@ -11,7 +11,7 @@ dictionary hits per line, however many promotions the book holds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from draftorders.errors import ValidationError
 from draftorders.line_item import LineItem
@@ -66,8 +66,17 @@ class PromotionBook:
     def __contains__(self, promotion_id: object) -> bool:
         return promotion_id in self._all
 
-    def __iter__(self) -> Iterable[Promotion]:
+    def __iter__(self) -> Iterator[Promotion]:
         return iter(self._all.values())
+
+    def __eq__(self, other: object) -> bool:
+        """Books are equal when they hold the same promotions (their order does not price)."""
+        if not isinstance(other, PromotionBook):
+            return NotImplemented
+        return self._all == other._all
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._all.items()))
 
     def get(self, promotion_id: str) -> Promotion:
         """The promotion with this id."""

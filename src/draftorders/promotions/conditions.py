@@ -17,7 +17,7 @@ from draftorders.customers import Customer
 from draftorders.errors import ValidationError
 from draftorders.money import Money, Scale
 from draftorders.validate import (
-    check_type,
+    calendar_date,
     money_amount,
     non_empty_text,
     positive_quantity,
@@ -77,10 +77,10 @@ class Period(_NoShortfall):
     """Valid from ``start`` to ``end`` inclusive; either may be open."""
 
     start: dt.date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(check_type(dt.date))
+        default=None, validator=attrs.validators.optional(calendar_date)
     )
     end: dt.date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(check_type(dt.date))
+        default=None, validator=attrs.validators.optional(calendar_date)
     )
 
     def __attrs_post_init__(self) -> None:
