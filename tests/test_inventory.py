@@ -1151,3 +1151,16 @@ def test_the_levels_always_agree_with_the_history(
                         oid, sales[oid], money("0.01"), restock=[(line.id, quantity)]
                     )
         check_invariants(till, initial, order_ids)
+
+
+def test_deleting_a_sent_draft_releases_its_stock() -> None:
+    till = make_shop()
+    order_id = order(till)
+    till.shop.send_invoice(order_id)
+    assert till.inventory.is_reserved(order_id)
+    # when
+    till.shop.delete(order_id)
+    # then
+    assert not till.inventory.is_reserved(order_id)
+    assert order_id not in till.shop.store
+    assert till.inventory.history(order_id=order_id)[-1].reason is Reason.RELEASED

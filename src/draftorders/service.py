@@ -23,6 +23,7 @@ from draftorders.errors import (
     ConcurrencyConflict,
     DeliveryFailed,
     DraftOrdersError,
+    DuplicateOrderId,
     ProviderError,
     UnknownCode,
     ValidationError,
@@ -101,6 +102,8 @@ class InvoiceDelivery:
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
+_ID_ATTEMPTS = 20
+"""How often a generated order id is tried again when another service took it first."""
 
 
 def _one_at_a_time(method: _Method) -> _Method:
@@ -172,11 +175,11 @@ class DraftOrderService:
         """Attach the invoice as PDF: when the ``pdf`` extra is installed (None), always (True,
         :class:`MissingExtra` without it) or never (False)."""
         self.checkout_links = checkout_links
+        """Signs the checkout link put on every invoice sent; no link when None."""
         self.inventory = inventory
         """Stock of tracked SKUs: reserved when an invoice is sent, taken on completion."""
         self.reserve_for = reserve_for
         """How long a sent invoice holds its stock (None: until reverted or completed)."""
-        """Signs the checkout link put on every invoice sent; no link when None."""
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self.events: list[OrderEvent] = []
@@ -193,14 +196,15 @@ class DraftOrderService:
         order_date: dt.date | None = None,
     ) -> DraftOrder:
         """Create and save an empty draft; the id is generated unless given, the date is today."""
-        order = DraftOrder.new(
-            order_id if order_id is not None else next_order_id(self.store.ids(), self.id_prefix),
-            currency if currency is not None else self.currency,
-            order_date if order_date is not None else self.clock.today(),
-            customer=customer,
+        return self._save_new(
+            order_id,
+            lambda oid: DraftOrder.new(
+                oid,
+                currency if currency is not None else self.currency,
+                order_date if order_date is not None else self.clock.today(),
+                customer=customer,
+            ),
         )
-        self.store.save(order)
-        return order
 
     @_one_at_a_time
     def edit(self, order_id: str, *edits: Edit) -> DraftOrder:
@@ -233,12 +237,25 @@ class DraftOrderService:
     def duplicate(self, order_id: str, new_id: str | None = None) -> DraftOrder:
         """Save a new draft with the contents of ``order_id`` under a new id, dated today."""
         source = self.store.get(order_id)
-        copy = source.duplicate(
-            new_id if new_id is not None else next_order_id(self.store.ids(), self.id_prefix),
-            self.clock.today(),
-        )
-        self.store.save(copy)
-        return copy
+        return self._save_new(new_id, lambda oid: source.duplicate(oid, self.clock.today()))
+
+    def _save_new(self, order_id: str | None, make: Callable[[str], DraftOrder]) -> DraftOrder:
+        """Save a new order under ``order_id``, or under the next free generated id: when
+        several services share a store, another may take that id first, so try the next."""
+        for _ in range(_ID_ATTEMPTS):
+            order = make(
+                order_id
+                if order_id is not None
+                else next_order_id(self.store.ids(), self.id_prefix)
+            )
+            try:
+                self.store.save(order)
+            except DuplicateOrderId:
+                if order_id is not None:
+                    raise
+                continue
+            return order
+        raise DuplicateOrderId(order.id)
 
     # -- pricing and lifecycle -------------------------------------------------------------------
 
@@ -553,6 +570,15 @@ class DraftOrderService:
         """What follows an order's completion: its stock is taken (committed)."""
         if self.inventory is not None:
             self.inventory.commit(order, at=self.clock.now())
+
+    @_one_at_a_time
+    def delete(self, order_id: str) -> None:
+        """Delete a draft (or a sent invoice's order) with its transactions, and release its
+        stock; a completed order is final and raises :class:`InvalidTransition`."""
+        stored = self.store.get(order_id)
+        self.store.delete(order_id, stored.version)
+        if self.inventory is not None:
+            self.inventory.release(order_id, at=self.clock.now())
 
     def expire_reservations(self) -> list[str]:
         """Release the stock of sent invoices whose reservation date has passed."""

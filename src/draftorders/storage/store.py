@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -18,7 +19,9 @@ class Store(Protocol):
     ``save(order, expected_version=None)`` adds a new order (an id already used raises
     :class:`~draftorders.errors.DuplicateOrderId`); with a version, the stored order must be
     at exactly that version, or :class:`~draftorders.errors.ConcurrencyConflict` is raised and
-    nothing is written.
+    nothing is written. Every write is all or nothing: a write that raises changed nothing.
+    ``docs/storage.md`` lists what an adapter must guarantee; ``tests/test_store_contract.py``
+    checks it.
     """
 
     def save(
@@ -57,8 +60,32 @@ class Store(Protocol):
         """Every stored order id."""
         ...
 
+    def find(
+        self,
+        *,
+        statuses: Iterable[Status] = (),
+        customer_id: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        order_id_contains: str | None = None,
+    ) -> list[DraftOrder]:
+        """Stored orders that meet every criterion given, sorted by id: any of ``statuses``,
+        the customer ``customer_id``, an order date from ``date_from`` to ``date_to`` (both
+        inclusive), an id containing ``order_id_contains`` (case-sensitive). See
+        :class:`~draftorders.storage.OrderQuery`."""
+        ...
+
     def list(self, *statuses: Status) -> list[DraftOrder]:
         """Stored orders with any of ``statuses`` (all when none given), sorted by id."""
+        ...
+
+    def delete(self, order_id: str, expected_version: int) -> None:
+        """Delete a draft or sent order at ``expected_version``, with its transactions.
+
+        :class:`~draftorders.errors.OrderNotFound` if there is none,
+        :class:`~draftorders.errors.ConcurrencyConflict` if it is at another version,
+        :class:`~draftorders.errors.InvalidTransition` if it is completed (final: it stays on
+        the orders list); nothing is deleted then."""
         ...
 
     def promotion_usage(self) -> PromotionUsage:
@@ -66,5 +93,5 @@ class Store(Protocol):
         ...
 
     def record_usage(self, promotion_ids: Iterable[str], customer_id: str | None) -> None:
-        """Count one use of each promotion (by the customer, when known)."""
+        """Count one use of each promotion (by the customer, when known), all or nothing."""
         ...
