@@ -10,11 +10,14 @@ for their products, a points program, promotion usage and a status.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import attrs
-from hypothesis import given, note, settings
+import pytest
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from draftorders import (
@@ -60,6 +63,7 @@ from draftorders.shipping import (
     find_rates,
 )
 from draftorders.shipping.rates import RatePricing
+from draftorders.storage.sql import SqlStore
 from minor_units import money_of
 from test_documents import assert_exact
 from test_pricing_properties import cases as pricing_cases
@@ -334,3 +338,33 @@ def test_any_shipping_zone_reads_back_equal_and_rates_an_order_the_same(
         note(f"refused: {error}")
         return
     assert find_rates(order, [loaded], subtotal) == expected
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlStore]:
+    store = SqlStore(f"sqlite:///{tmp_path_factory.mktemp('roundtrip') / 'orders.db'}")
+    yield store
+    store.close()
+
+
+@settings(
+    max_examples=max(25, settings().max_examples // 4),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(pair=ORDERS_AND_CONTEXTS, data=st.data())
+def test_any_order_saved_in_a_sql_store_loads_and_prices_to_the_identical_breakdown(
+    sqlite_store: SqlStore, pair: tuple[DraftOrder, PricingContext], data: st.DataObject
+) -> None:
+    order, context = pair
+    order = attrs.evolve(order, id=f"R{next(_IDS)}")
+    found = [attrs.evolve(t, order_id=order.id) for t in data.draw(transactions(order))]
+    # when
+    sqlite_store.save(order, transactions=found)
+    loaded = sqlite_store.get(order.id)
+    # then
+    assert_exact(loaded, order)
+    assert_exact(sqlite_store.transactions(order.id), found)
+    assert price(loaded, context) == price(order, context)
+
+
+_IDS = itertools.count(1)
