@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from types import MappingProxyType
 
 import attrs
 
 from draftorders.billing import BillingPlan
 from draftorders.errors import CurrencyMismatch, UnknownSku, ValidationError
+from draftorders.frozen import FrozenDict
 from draftorders.measures import Dimensions, Weight
 from draftorders.money import Money
 from draftorders.validate import check_type, money_amount, non_empty_text, text_set
@@ -60,7 +60,7 @@ class Product:
 
 
 def _read_only(table: Mapping[str, Product]) -> Mapping[str, Product]:
-    return MappingProxyType(dict(table))
+    return FrozenDict(dict(table))
 
 
 @attrs.frozen

@@ -170,3 +170,9 @@ class Invoice:
     def is_preview(self) -> bool:
         """True until the invoice is sent."""
         return self.status is InvoiceStatus.PREVIEW
+
+    def _repr_html_(self) -> str:
+        """The invoice as HTML (en_US), for notebooks; see :func:`render.display_html`."""
+        from draftorders.invoice.render import display_html  # render imports this module
+
+        return display_html(self)

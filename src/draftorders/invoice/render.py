@@ -9,6 +9,7 @@ not (plain text has nothing to escape). PDF is WeasyPrint's rendering of the HTM
 from __future__ import annotations
 
 import functools
+import html
 import unicodedata
 from typing import Any
 
@@ -19,7 +20,7 @@ from draftorders.invoice.locale import InvoiceLocale
 from draftorders.invoice.model import Invoice
 from draftorders.money import Money
 
-__all__ = ["pdf_available", "render_html", "render_pdf", "render_text"]
+__all__ = ["display_html", "pdf_available", "render_html", "render_pdf", "render_text"]
 
 TEXT_WIDTH = 72
 """Columns of the plain-text invoice (East Asian wide characters count two)."""
@@ -62,6 +63,17 @@ def _context(invoice: Invoice, locale: InvoiceLocale | str) -> dict[str, Any]:
 def render_html(invoice: Invoice, locale: InvoiceLocale | str = "en_US") -> str:
     """The invoice as one self-contained, print-friendly HTML page (CSS embedded)."""
     return _environment(True).get_template("invoice.html").render(_context(invoice, locale))
+
+
+def display_html(invoice: Invoice, locale: InvoiceLocale | str = "en_US") -> str:
+    """The invoice page inside an ``<iframe srcdoc>``, for notebooks: the page's own styles
+    stay inside the frame instead of restyling the notebook."""
+    page = html.escape(render_html(invoice, locale), quote=True)
+    title = html.escape(f"Invoice {invoice.number or invoice.order_id}", quote=True)
+    return (
+        f'<iframe srcdoc="{page}" title="{title}" '
+        'style="width:100%;height:900px;border:1px solid #e4e7eb"></iframe>'
+    )
 
 
 def render_text(invoice: Invoice, locale: InvoiceLocale | str = "en_US") -> str:

@@ -21,7 +21,7 @@ from draftorders.errors import UnknownLine, ValidationError
 from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
-from draftorders.pricing import report
+from draftorders.pricing import display, report
 from draftorders.tax import TaxRate
 
 __all__ = [
@@ -487,6 +487,10 @@ class PricedOrder:
     def table(self) -> str:
         """The lines and totals as a plain-text table."""
         return report.summary_table(self)
+
+    def _repr_html_(self) -> str:
+        """The lines, adjustments and totals as an HTML table, for notebooks."""
+        return display.priced_order_html(self)
 
     @property
     def billing(self) -> PricedBilling:

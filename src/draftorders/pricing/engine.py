@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from draftorders.charges import ChargeKind, OrderCharge
+from draftorders.customers import Address
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
 from draftorders.line_item import LineItem
@@ -50,7 +51,7 @@ from draftorders.pricing.rules import PriceList, PricingRule
 from draftorders.pricing.taxation import RateFactors, TaxedItem, Taxer, rate_factors
 from draftorders.promotions import PromotionClass, Situation, plan_promotions
 from draftorders.rounding import DiscountBasis, TaxLevel, allocate_units
-from draftorders.tax import QuotedTax, TaxQuote
+from draftorders.tax import FlatRateTax, QuotedTax, TableTax, TaxCalculator, TaxQuote
 
 __all__ = ["price"]
 
@@ -299,11 +300,19 @@ class _Run:
         document = self.context.rounding.tax_level is TaxLevel.DOCUMENT
         kept: list[tuple[TaxedItem, Callable[[tuple[TaxRecord, ...]], None]]] = []
 
+        known = _known_factors(calculator)
+
         def factors_for(category: str) -> RateFactors:
             factors = by_category.get(category)
             if factors is None:
-                rates = calculator.line_rates(category, destination)
-                factors = by_category[category] = rate_factors(rates, inclusive)
+                key = (category, destination, inclusive)
+                factors = known.get(key) if known is not None else None
+                if factors is None:
+                    rates = calculator.line_rates(category, destination)
+                    factors = rate_factors(rates, inclusive)
+                    if known is not None:
+                        _remember(known, key, factors)
+                by_category[category] = factors
             return factors
 
         for row in self.rows:
@@ -316,7 +325,13 @@ class _Run:
                     if document:
                         kept.append((TaxedItem(item.id, row.net, factors), _row_setter(row)))
         if self.shipping_charged:
-            factors = rate_factors(calculator.shipping_rates(destination), inclusive)
+            key = (None, destination, inclusive)
+            found = known.get(key) if known is not None else None
+            if found is None:
+                found = rate_factors(calculator.shipping_rates(destination), inclusive)
+                if known is not None:
+                    _remember(known, key, found)
+            factors = found
             if factors:
                 self.shipping_taxes = tax(self.shipping_charged, 1, factors)
                 if document:
@@ -497,6 +512,34 @@ class _Run:
                 "was left to pay; the rest stay with the customer"
             )
         return used, credit
+
+
+_FactorKey = tuple[str | None, Address | None, bool]
+_PURE_CALCULATORS = (FlatRateTax, TableTax)
+_FACTORS: dict[int, tuple[TaxCalculator, dict[_FactorKey, RateFactors]]] = {}
+"""Rate factors per (category or None for shipping, destination, inclusive), kept per
+calculator object for the library's own calculators, which are frozen data and so answer the
+same every time: finding the jurisdiction and the rates' fractions was a fixed cost of every
+pricing run. Each entry holds its calculator, so its id cannot be reused while it lives."""
+
+
+def _known_factors(calculator: TaxCalculator) -> dict[_FactorKey, RateFactors] | None:
+    """The factors already worked out for this calculator; None for a calculator of unknown
+    type, which is asked every time."""
+    if type(calculator) not in _PURE_CALCULATORS:
+        return None
+    entry = _FACTORS.get(id(calculator))
+    if entry is None or entry[0] is not calculator:
+        if len(_FACTORS) >= 64:
+            _FACTORS.clear()
+        entry = _FACTORS[id(calculator)] = (calculator, {})
+    return entry[1]
+
+
+def _remember(known: dict[_FactorKey, RateFactors], key: _FactorKey, factors: RateFactors) -> None:
+    if len(known) >= 1024:
+        known.clear()
+    known[key] = factors
 
 
 def _unit_why(item: LineItem) -> Why:

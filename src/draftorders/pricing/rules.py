@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Protocol
 
 import attrs
 
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
+from draftorders.frozen import FrozenDict
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale, to_decimal
 from draftorders.rounding import Divider
@@ -267,7 +267,7 @@ class CostPlus:
 
 
 def _prices(value: Mapping[str, Money]) -> Mapping[str, Money]:
-    return MappingProxyType({sku: check_money(price, "prices") for sku, price in value.items()})
+    return FrozenDict({sku: check_money(price, "prices") for sku, price in value.items()})
 
 
 @attrs.frozen
@@ -300,7 +300,7 @@ def _rules(value: Mapping[str, Iterable[PricingRule]]) -> Mapping[str, tuple[Pri
         if sum(rule.automatic for rule in rules) > 1:
             raise ValidationError("rules", f"{sku!r} has more than one automatic rule")
         table[sku] = rules
-    return MappingProxyType(table)
+    return FrozenDict(table)
 
 
 def _price_lists(value: Iterable[PriceList] | Mapping[str, PriceList]) -> Mapping[str, PriceList]:
@@ -310,7 +310,7 @@ def _price_lists(value: Iterable[PriceList] | Mapping[str, PriceList]) -> Mappin
         if price_list.group in table:
             raise ValidationError("price_lists", f"two price lists for group {price_list.group!r}")
         table[price_list.group] = price_list
-    return MappingProxyType(table)
+    return FrozenDict(table)
 
 
 @attrs.frozen

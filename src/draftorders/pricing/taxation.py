@@ -110,9 +110,25 @@ class Taxer:
     def _one_rate_per_line(
         self, amount: int, quantity: int, factors: RateFactors
     ) -> tuple[TaxRecord, ...]:
-        """The common case, kept short: one rate, rounded per line, the tax as the target."""
+        """The common case, kept short: rates rounded per line, the tax as the target."""
         if len(factors) != 1:
-            return self._per_rate(amount, quantity, factors)
+            scale, divide, inclusive, mode = self.scale, self.divide, self.inclusive, self.mode
+            records: list[TaxRecord] = []
+            for rate, _, numerator, denominator in factors:
+                tax = divide(amount * numerator, denominator)
+                why = (
+                    reasons.tax,
+                    scale,
+                    rate,
+                    inclusive,
+                    amount,
+                    numerator,
+                    denominator,
+                    tax,
+                    mode,
+                )
+                records.append((rate, amount, tax, why))
+            return _within_gross(amount, records) if inclusive else tuple(records)
         rate, _, numerator, denominator = factors[0]
         tax = self.divide(amount * numerator, denominator)
         why = (

@@ -78,6 +78,10 @@ class PromotionBook:
     def __hash__(self) -> int:
         return hash(frozenset(self._all.items()))
 
+    def __reduce__(self) -> tuple[type[PromotionBook], tuple[tuple[Promotion, ...]]]:
+        """Pickled as its promotions; the indexes are rebuilt when it is read back."""
+        return PromotionBook, (tuple(self._all.values()),)
+
     def get(self, promotion_id: str) -> Promotion:
         """The promotion with this id."""
         try:

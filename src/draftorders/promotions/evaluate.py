@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import cast
 
 import attrs
@@ -317,15 +316,24 @@ class _Scenario:
         self.applied.append(promotion)
 
 
+_SEEN: dict[int, tuple[Promotion, frozenset[str]]] = {}
+"""Currencies per promotion object, by identity: hashing a promotion (its benefit, target and
+conditions, field by field) cost more than the look-up saved. Each entry holds its promotion,
+so its id cannot be reused while the entry lives."""
+
+
 def _currencies_of(promotion: Promotion) -> frozenset[str]:
-    """:func:`_currencies`, cached unless the promotion holds an unhashable custom condition."""
-    try:
-        return _currencies(promotion)
-    except TypeError:
-        return _currencies.__wrapped__(promotion)
+    """:func:`_currencies`, worked out once per promotion object."""
+    seen = _SEEN.get(id(promotion))
+    if seen is not None and seen[0] is promotion:
+        return seen[1]
+    if len(_SEEN) >= 4096:
+        _SEEN.clear()
+    found = _currencies(promotion)
+    _SEEN[id(promotion)] = (promotion, found)
+    return found
 
 
-@lru_cache(maxsize=4096)
 def _currencies(promotion: Promotion) -> frozenset[str]:
     """The currencies of every Money the promotion holds (benefit and conditions); pure, so
     worked out once per promotion."""
@@ -378,7 +386,11 @@ def plan_promotions(
         plans: list[tuple[Plan, Promotion | None]] = [(best, None)]
         plans += [(plan([p]), p) for p in exclusive]
         best = _best_deal(plans, situation.scale)
-    return attrs.evolve(best, rejections=unknown + best.rejections)
+    if not unknown:
+        return best
+    return Plan(
+        best.line_discounts, best.shipping_discounts, best.applied, unknown + best.rejections
+    )
 
 
 def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: Scale) -> Plan:
@@ -419,4 +431,4 @@ def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: Scale) -> Plan
             )
         else:
             rejections.extend(plan.rejections)
-    return attrs.evolve(best, rejections=tuple(rejections))
+    return Plan(best.line_discounts, best.shipping_discounts, best.applied, tuple(rejections))

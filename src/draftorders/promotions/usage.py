@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 
 import attrs
+
+from draftorders.frozen import FrozenDict
 
 __all__ = ["PromotionUsage"]
 
 
 def _frozen_counts(value: Mapping[str, int]) -> Mapping[str, int]:
-    return MappingProxyType(dict(value))
+    return FrozenDict(dict(value))
 
 
 def _frozen_pairs(value: Mapping[tuple[str, str], int]) -> Mapping[tuple[str, str], int]:
-    return MappingProxyType(dict(value))
+    return FrozenDict(dict(value))
 
 
 @attrs.frozen

@@ -10,13 +10,13 @@ is used instead.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Protocol
 
 import attrs
 
 from draftorders.customers import Address
 from draftorders.errors import ValidationError
+from draftorders.frozen import FrozenDict
 from draftorders.money import Money
 from draftorders.tax.rate import TaxRate
 from draftorders.validate import check_type, money_amount
@@ -63,7 +63,7 @@ def _quoted(value: Mapping[str, Iterable[QuotedTax]]) -> Mapping[str, tuple[Quot
             if not isinstance(tax, QuotedTax):
                 raise ValidationError("quote", f"expected QuotedTax for {line_id!r}, got {tax!r}")
         table[line_id] = taxes
-    return MappingProxyType(table)
+    return FrozenDict(table)
 
 
 def _quoted_shipping(value: Iterable[QuotedTax]) -> tuple[QuotedTax, ...]:

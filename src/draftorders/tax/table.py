@@ -15,12 +15,12 @@ same region at the origin's rates.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 
 import attrs
 
 from draftorders.customers import Address, Area, most_specific, normal_country
 from draftorders.errors import ValidationError
+from draftorders.frozen import FrozenDict
 from draftorders.tax.rate import TaxRate
 from draftorders.validate import check_type, non_empty_text
 
@@ -38,7 +38,7 @@ def _rates(value: Iterable[TaxRate]) -> Rates:
 
 
 def _categories(value: Mapping[str, Iterable[TaxRate]]) -> Mapping[str, Rates]:
-    return MappingProxyType({name: _rates(rates) for name, rates in value.items()})
+    return FrozenDict({name: _rates(rates) for name, rates in value.items()})
 
 
 def _postal_codes(value: Iterable[str]) -> tuple[str, ...]:

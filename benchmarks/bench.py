@@ -1,0 +1,172 @@
+"""``make bench``: the pricing engine against a hand-written Decimal kernel and a naive
+py-moneyed version of the same arithmetic, promotions at scale, and batch pricing.
+
+Prints one table and writes the same figures to ``build/bench.json``:
+
+- per order size (1 to 10,000 lines): the engine's time per order and per line (promotions,
+  largest-remainder allocation, two tax rates, shipping, the explanation trail, and reading
+  every line's net and tax back as Money), the kernel's (:mod:`kernel`: Decimal, no rules, no
+  explanations), their ratio, and the naive Money-everywhere version's (:mod:`naive`) ratio
+  to the engine; all three are checked to give the same cents before anything is timed;
+- a 100-line order against 10 and 10,000 promotions (:mod:`bench_promotions`);
+- 100,000 orders of 5 lines priced on one process and on two (:mod:`batch`).
+
+Times are medians over rounds that alternate the implementations, so that each sees the same
+machine load. Not part of the test suite: it prints, never asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bench_promotions
+from batch import batch_pricer
+from draftorders import price
+from kernel import price_kernel
+from naive import price_naive
+from scenario import SPEC, build, context, read
+from timing import timed
+
+SIZES = (1, 10, 100, 1_000, 10_000)
+ROUNDS = 15
+BATCH_ORDERS = 100_000
+BATCH_LINES = 5
+BATCH_DISTINCT = 2_000
+BATCH_ROUNDS = 3
+OUT = Path(__file__).parent.parent / "build" / "bench.json"
+
+
+def sizes() -> dict[str, dict[str, float]]:
+    """Per order size: engine, reference and naive medians (microseconds per line) and ratios."""
+    ctx = context()
+    results: dict[str, dict[str, float]] = {}
+    for size in SIZES:
+        order, lines = build(size)
+        engine = read(price(order, ctx))
+        if price_kernel(lines, SPEC) != engine or price_naive(lines, SPEC) != engine:
+            raise SystemExit(f"{size} lines: engine, kernel and naive disagree: benchmark void")
+        number = max(1, 2_000 // size)
+        rounds = ROUNDS if size < 10_000 else 7
+        ours, ref, naive, ratios, naive_ratios = [], [], [], [], []
+        for _ in range(rounds):
+            ours.append(timed(lambda o=order: read(price(o, ctx)), number))
+            ref.append(timed(lambda k=lines: price_kernel(k, SPEC), number))
+            naive.append(timed(lambda k=lines: price_naive(k, SPEC), number))
+            ratios.append(ours[-1] / ref[-1])
+            naive_ratios.append(naive[-1] / ours[-1])
+        results[str(size)] = {
+            "engine_us_per_order": median(ours) * 1e6,
+            "engine_us_per_line": median(ours) * 1e6 / size,
+            "reference_us_per_line": median(ref) * 1e6 / size,
+            "ratio": median(ratios),
+            "naive_us_per_line": median(naive) * 1e6 / size,
+            "naive_ratio": median(naive_ratios),
+        }
+        row = results[str(size)]
+        print(
+            f"{size:>7,} {row['engine_us_per_order']:>12,.1f} {row['engine_us_per_line']:>9.2f}"
+            f" {row['reference_us_per_line']:>9.2f} {row['ratio']:>6.2f}x"
+            f" {row['naive_us_per_line']:>9.2f} {row['naive_ratio']:>6.2f}x",
+            flush=True,
+        )
+    return results
+
+
+def batch() -> dict[str, object]:
+    """Seconds to price 100,000 five-line orders on one process and on two."""
+    ctx = context()
+    distinct = [build(BATCH_LINES, seed, f"B{seed}")[0] for seed in range(BATCH_DISTINCT)]
+    orders = distinct * (BATCH_ORDERS // BATCH_DISTINCT)
+    source, run = batch_pricer()
+    expected = [price(order, ctx).total.amount for order in distinct]
+    if run(orders[: 2 * BATCH_DISTINCT], ctx, 2) != expected * 2:
+        raise SystemExit("batch pricing disagrees with price(): benchmark void")
+    one, two = [], []
+    for _ in range(BATCH_ROUNDS):
+        for processes, times in ((1, one), (2, two)):
+            start = time.perf_counter()
+            run(orders, ctx, processes)
+            times.append(time.perf_counter() - start)
+    return {
+        "orders": BATCH_ORDERS,
+        "lines": BATCH_LINES,
+        "via": source,
+        "one_process_s": median(one),
+        "two_processes_s": median(two),
+    }
+
+
+def main() -> None:
+    """Run everything, print the table, write build/bench.json."""
+    print(
+        f"draftorders pricing benchmark: Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs; medians of alternating rounds (a noisy machine moves them)"
+    )
+    print()
+    print(
+        f"{'lines':>7} {'engine':>12} {'engine':>9} {'ref':>9} {'eng/':>7}"
+        f" {'naive':>9} {'naive/':>7}"
+    )
+    print(
+        f"{'':>7} {'us/order':>12} {'us/line':>9} {'us/line':>9} {'ref':>7}"
+        f" {'us/line':>9} {'engine':>7}"
+    )
+    per_size = sizes()
+    small, large, promo_ratio = bench_promotions.measure()
+    print()
+    print(
+        f"promotions, 100-line order: 10 -> {small * 1e3:.3f} ms, "
+        f"10,000 -> {large * 1e3:.3f} ms, ratio {promo_ratio:.2f}x"
+    )
+    batched = batch()
+    print(
+        f"batch, {BATCH_ORDERS:,} orders of {BATCH_LINES} lines ({batched['via']}): "
+        f"1 process {batched['one_process_s']:.2f} s, "
+        f"2 processes {batched['two_processes_s']:.2f} s"
+    )
+    linear = per_size["10000"]["engine_us_per_line"] / per_size["100"]["engine_us_per_line"]
+    targets = {
+        "engine_within_3x_of_reference_from_100_lines": all(
+            per_size[str(n)]["ratio"] <= 3 for n in SIZES if n >= 100
+        ),
+        "engine_5x_faster_than_naive": all(per_size[str(n)]["naive_ratio"] >= 5 for n in SIZES),
+        "linear_cost_per_line_10000_vs_100": linear,
+        "promotions_10000_within_1_5x_of_10": promo_ratio <= 1.5,
+        "batch_one_process_under_3s": batched["one_process_s"] < 3,  # type: ignore[operator]
+    }
+    print()
+    for name, value in targets.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else ("holds" if value else "MISSED")
+        print(f"  {name}: {shown}")
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(
+        json.dumps(
+            {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "sizes": per_size,
+                "promotions": {
+                    "ten_ms": small * 1e3,
+                    "ten_thousand_ms": large * 1e3,
+                    "ratio": promo_ratio,
+                },
+                "batch": batched,
+                "targets": targets,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwrote {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
+
+
+if __name__ == "__main__":
+    main()
