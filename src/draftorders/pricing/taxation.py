@@ -102,15 +102,16 @@ class Taxer:
         self.inclusive = inclusive
         self.remainder = policy.remainder
         self.tax = (
-            self._one_rate_per_line
+            self._rounded_per_line
             if self.level is not TaxLevel.UNIT and not (self.net_target)
             else self._per_rate
         )
 
-    def _one_rate_per_line(
+    def _rounded_per_line(
         self, amount: int, quantity: int, factors: RateFactors
     ) -> tuple[TaxRecord, ...]:
-        """The common case, kept short: rates rounded per line, the tax as the target."""
+        """The common case, kept short: each rate rounded on the line, the tax as the target
+        (one rate, or several, each on the same line amount)."""
         if len(factors) != 1:
             scale, divide, inclusive, mode = self.scale, self.divide, self.inclusive, self.mode
             records: list[TaxRecord] = []
