@@ -147,30 +147,18 @@ class Taxer:
 
     def _per_rate(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
         """Tax per rate on ``amount``, rounded at the unit or the line (for the document
-        level, :meth:`per_document` replaces these afterwards). ``tax`` is this, or a short
-        path for one rate per line."""
-        divide, scale, inclusive, mode = self.divide, self.scale, self.inclusive, self.mode
+        level, :meth:`per_document` replaces these afterwards); on the line it is
+        :meth:`_rounded_per_line`, which ``tax`` calls directly when nothing else applies."""
+        divide, scale, inclusive = self.divide, self.scale, self.inclusive
         per_unit = self.level is TaxLevel.UNIT and quantity > 1
         if self.net_target:
             return self._net_rounded(amount, quantity, factors, per_unit)
+        if not per_unit:
+            return self._rounded_per_line(amount, quantity, factors)
         records: list[TaxRecord] = []
         for rate, _, numerator, denominator in factors:
-            if per_unit:
-                tax = divide(amount * numerator, denominator * quantity) * quantity
-                why: Why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
-            else:
-                tax = divide(amount * numerator, denominator)
-                why = (
-                    reasons.tax,
-                    scale,
-                    rate,
-                    inclusive,
-                    amount,
-                    numerator,
-                    denominator,
-                    tax,
-                    mode,
-                )
+            tax = divide(amount * numerator, denominator * quantity) * quantity
+            why: Why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
             records.append((rate, amount, tax, why))
         if inclusive:
             return _within_gross(amount, records)
