@@ -207,9 +207,11 @@ class Cashier:
     ) -> Payment:
         """Reserve ``amount`` (the amount due by default) on ``token``, or on the payment
         method on file; capture it later with :meth:`capture`."""
-        order = self.shop.store.get(order_id)
-        method = None if token is not None else self._method_on_file(order)
-        charged = check_token(token) if token is not None else method.token  # type: ignore[union-attr]
+        if token is not None:
+            charged, label = check_token(token), None
+        else:
+            method = self._method_on_file(self.shop.store.get(order_id))
+            charged, label = method.token, method.label
         return self._run(
             order_id,
             idempotency_key,
@@ -218,7 +220,7 @@ class Cashier:
                 TransactionKind.AUTHORIZATION,
                 a := self._amount(order, amount, summary.outstanding, "authorization"),
                 lambda key: self.gateway.authorize(charged, a, idempotency_key=key),
-                method=method.label if method is not None else None,
+                method=label,
             ),
         )
 
