@@ -200,24 +200,25 @@ def allocate_units(
     if total < 0:
         raise ValidationError("total", f"cannot allocate a negative total ({total})")
     whole = sum(weights)
-    if any(w < 0 for w in weights) or (total and whole <= 0):
+    if (weights and min(weights) < 0) or (total and whole <= 0):
         raise ValidationError(
             "weights", f"cannot allocate {total}: weights must be >= 0 with a positive sum"
         )
     if not total:
         return [0] * len(weights)
-    parts = []
-    remainders = []
-    for i, weight in enumerate(weights):
-        share, rest = divmod(total * weight, whole)
-        parts.append(share)
-        remainders.append((-rest, keys[i], i))
+    scaled = [total * weight for weight in weights]
+    parts = [exact // whole for exact in scaled]
     leftover = total - sum(parts)
     if leftover:
+        # Remainders negated, so an ascending sort puts the largest first. Sorting positions
+        # by key, then (stably) by remainder, gives the tie-break by key without building a
+        # tuple per part: this runs over every line of an order, twice.
+        rests = [part * whole - exact for exact, part in zip(scaled, parts, strict=True)]
         if remainder is Remainder.LARGEST:
-            order = [i for _, _, i in sorted(remainders)]
+            order = sorted(range(len(parts)), key=keys.__getitem__)
+            order.sort(key=rests.__getitem__)
         else:
-            order = [i for rest, _, i in remainders if rest]
+            order = [i for i, rest in enumerate(rests) if rest]
             if remainder is Remainder.LAST:
                 order.reverse()
         for i in order[:leftover]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
 from draftorders.billing import BillingPlan
 from draftorders.charges import ChargeKind
 from draftorders.errors import UnknownLine, ValidationError
-from draftorders.explain import SHIPPING, Adjustment, AdjustmentKind, Rejection, Why, render
+from draftorders.explain import SHIPPING, Adjustment, Rejection, Why, render
 from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
 from draftorders.pricing import display, report
+from draftorders.pricing.records import Packed, amounts, unpack
 from draftorders.tax import TaxRate
 
 __all__ = [
@@ -35,14 +36,8 @@ __all__ = [
     "TaxSummaryLine",
 ]
 
-Charge = tuple[AdjustmentKind, str, int, Why]
-"""A recorded adjustment of a line: (kind, source, signed amount in minor units, reason)."""
-
-TaxRecord = tuple[TaxRate, int, int, Why]
-"""A recorded tax at one rate: (rate, base, amount, reason), amounts in minor units."""
-
-ShippingCharge = tuple[AdjustmentKind, str, int, Why]
-"""A recorded shipping discount: (kind, source, amount off in minor units, reason)."""
+ShippingCharge = tuple[Any, ...]
+"""A recorded shipping discount: ``(kind, source, amount off in minor units, *reason)``."""
 
 
 class Totals(NamedTuple):
@@ -86,8 +81,10 @@ class LineRow:
         self.rule = rule
         self.base = self.net = unit * item.quantity
         self.discount = self.tax = self.points = 0
-        self.charges: list[Charge] = []
-        self.taxes: tuple[TaxRecord, ...] = ()
+        self.charges: list[Any] = []
+        """The line's adjustments, packed (see :mod:`draftorders.pricing.records`)."""
+        self.taxes: Packed = ()
+        """The line's tax records, packed."""
 
     def _key(self) -> tuple[object, ...]:
         return (
@@ -100,7 +97,7 @@ class LineRow:
             self.net,
             self.tax,
             tuple(self.charges),
-            self.taxes,
+            tuple(self.taxes),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -125,11 +122,13 @@ class TaxCharge:
     reason: str
 
 
-def tax_charges(target: str, records: tuple[TaxRecord, ...], scale: Scale) -> tuple[TaxCharge, ...]:
-    """Public tax charges from recorded taxes."""
+def tax_charges(target: str, taxes: Packed, scale: Scale) -> tuple[TaxCharge, ...]:
+    """Public tax charges from packed tax records."""
     return tuple(
-        TaxCharge(target, rate, scale.money(base), scale.money(amount), render(why))
-        for rate, base, amount, why in records
+        TaxCharge(
+            target, record[0], scale.money(record[1]), scale.money(record[2]), render(record[3:])
+        )
+        for record in unpack(taxes)
     )
 
 
@@ -247,8 +246,8 @@ class PricedLine:
         """Each discount on the line, signed (negative), with source and reason."""
         line_id, money = self._row.item.id, self._scale.money
         return tuple(
-            Adjustment(kind, source, line_id, money(amount), render(why))
-            for kind, source, amount, why in self._row.charges
+            Adjustment(charge[0], charge[1], line_id, money(charge[2]), render(charge[3:]))
+            for charge in unpack(self._row.charges)
         )
 
     @property
@@ -275,7 +274,8 @@ class PricedShipping:
     title: str
     _price: int
     _discounts: tuple[ShippingCharge, ...]
-    _taxes: tuple[TaxRecord, ...]
+    _taxes: tuple[Any, ...]
+    """Packed tax records."""
     _scale: Scale
 
     @property
@@ -286,20 +286,20 @@ class PricedShipping:
     @property
     def discount(self) -> Money:
         """All shipping promotions together (positive)."""
-        return self._scale.money(sum(amount for _, _, amount, _ in self._discounts))
+        return self._scale.money(sum(discount[2] for discount in self._discounts))
 
     @property
     def amount(self) -> Money:
         """What is charged for shipping, and taxed."""
-        return self._scale.money(self._price - sum(amount for _, _, amount, _ in self._discounts))
+        return self._scale.money(self._price - sum(discount[2] for discount in self._discounts))
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
         """Each shipping discount, signed (negative), with source and reason."""
         money = self._scale.money
         return tuple(
-            Adjustment(kind, source, SHIPPING, money(-amount), render(why))
-            for kind, source, amount, why in self._discounts
+            Adjustment(charge[0], charge[1], SHIPPING, money(-charge[2]), render(charge[3:]))
+            for charge in self._discounts
         )
 
     @property
@@ -310,7 +310,7 @@ class PricedShipping:
     @property
     def tax(self) -> Money:
         """Tax on shipping, all rates."""
-        return self._scale.money(sum(amount for _, _, amount, _ in self._taxes))
+        return self._scale.money(amounts(self._taxes))
 
 
 @attrs.frozen

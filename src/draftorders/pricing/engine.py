@@ -31,7 +31,6 @@ from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.customers import Address
 from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
-from draftorders.line_item import LineItem
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
 from draftorders.pricing import reasons
@@ -42,13 +41,13 @@ from draftorders.pricing.breakdown import (
     PricedOrder,
     PricedShipping,
     ShippingCharge,
-    TaxRecord,
     Totals,
     tax_charges,
 )
 from draftorders.pricing.context import PricingContext
+from draftorders.pricing.records import pack
 from draftorders.pricing.rules import PriceList, PricingRule
-from draftorders.pricing.taxation import RateFactors, TaxedItem, Taxer, rate_factors
+from draftorders.pricing.taxation import RateFactors, Taxed, TaxedItem, Taxer, rate_factors
 from draftorders.promotions import PromotionClass, Situation, plan_promotions
 from draftorders.rounding import DiscountBasis, TaxLevel, allocate_units
 from draftorders.tax import FlatRateTax, QuotedTax, TableTax, TaxCalculator, TaxQuote
@@ -56,6 +55,7 @@ from draftorders.tax import FlatRateTax, QuotedTax, TableTax, TaxCalculator, Tax
 __all__ = ["price"]
 
 _MANUAL = AdjustmentKind.MANUAL
+_UNTAXED: Taxed = ((), 0)
 _LIST_PRICE: Why = (reasons.list_price,)
 
 
@@ -78,8 +78,8 @@ class _Run:
         self.shipping_adjustments: list[ShippingCharge] = []
         self.before_order: list[int] = []
         """Line nets before order-level discounts (for the ORIGINAL discount basis)."""
-        self.shipping_taxes: tuple[TaxRecord, ...] = ()
-        self.debit_taxes: dict[str, tuple[TaxRecord, ...]] = {}
+        self.shipping_taxes: Taxed = _UNTAXED
+        self.debit_taxes: dict[str, Taxed] = {}
         self.applied: tuple[str, ...] = ()
         self.rejections: list[Rejection] = []
         self.notes: list[str] = []
@@ -95,7 +95,14 @@ class _Run:
         if not rules.products and price_list is None and not any(i.pricing_rule for i in lines):
             places = scale.places
             self.rows = [
-                LineRow(item, int(item.unit_price.amount.scaleb(places)), _unit_why(item), None)
+                LineRow(item, int(item.list_price.amount.scaleb(places)), _LIST_PRICE, None)
+                if item.unit_price_override is None
+                else LineRow(
+                    item,
+                    int(item.unit_price_override.amount.scaleb(places)),
+                    (reasons.manual_price, item),
+                    None,
+                )
                 for item in lines
             ]
             return
@@ -144,7 +151,9 @@ class _Run:
                 amount, why = discount_amount(item.discount, row.net, item.quantity)
                 row.net -= amount
                 row.discount += amount
-                row.charges.append((_MANUAL, "manual:line-discount", -amount, why))
+                charges = row.charges
+                charges += (3 + len(why), _MANUAL, "manual:line-discount", -amount)
+                charges += why
 
     def discount_amount(
         self, discount: ManualDiscount, base: int, quantity: int
@@ -191,16 +200,23 @@ class _Run:
             self.shipping,
             situation,
         )
+        before_order = self.before_order
+        kind, order_class = AdjustmentKind.PROMOTION, PromotionClass.ORDER
+        named = {p.id: (p.source, p.kind is order_class) for p in plan.applied}
         for index, promotion, amount, why in plan.line_discounts:
-            take(rows[index], AdjustmentKind.PROMOTION, promotion.source, amount, why)
-        self.before_order = [row.net for row in rows]
-        for index, promotion, amount, _ in plan.line_discounts:
-            if promotion.kind is PromotionClass.ORDER:
-                self.before_order[index] += amount
+            source, order_level = named[promotion.id]
+            row = rows[index]
+            row.net -= amount
+            row.discount += amount
+            charges = row.charges
+            charges += (3 + len(why), kind, source, -amount)
+            charges += why
+            if not order_level:
+                before_order[index] -= amount
         for promotion, amount, why in plan.shipping_discounts:
             self.shipping_charged -= amount
             kind = AdjustmentKind.PROMOTION
-            self.shipping_adjustments.append((kind, promotion.source, amount, why))
+            self.shipping_adjustments.append((kind, promotion.source, amount, *why))
         self.applied = tuple(promotion.id for promotion in plan.applied)
         self.rejections.extend(plan.rejections)
 
@@ -262,15 +278,30 @@ class _Run:
             keys.append(SHIPPING)
         subtotal = sum(weights)
         shares = allocate_units(amount, weights, keys, self.remainder)
+        share, scale = reasons.share, self.scale
         for row, weight, part in zip(rows, weights, shares, strict=False):
             if part:
-                why = (reasons.share, self.scale, what, amount, weight, subtotal, part)
-                take(row, kind, source, part, why)
+                row.net -= part
+                row.discount += part
+                row.charges += (
+                    10,
+                    kind,
+                    source,
+                    -part,
+                    share,
+                    scale,
+                    what,
+                    amount,
+                    weight,
+                    subtotal,
+                    part,
+                )
         if shipping and shares[-1]:
             part, weight = shares[-1], weights[-1]
-            why = (reasons.share, self.scale, what, amount, weight, subtotal, part)
             self.shipping_charged -= part
-            self.shipping_adjustments.append((kind, source, part, why))
+            self.shipping_adjustments.append(
+                (kind, source, part, share, scale, what, amount, weight, subtotal, part)
+            )
 
     # -- stage 5: tax ----------------------------------------------------------------------------
 
@@ -298,7 +329,7 @@ class _Run:
         taxer = Taxer(self.scale, self.context.rounding, inclusive)
         tax = taxer.tax
         document = self.context.rounding.tax_level is TaxLevel.DOCUMENT
-        kept: list[tuple[TaxedItem, Callable[[tuple[TaxRecord, ...]], None]]] = []
+        kept: list[tuple[TaxedItem, Callable[[Taxed], None]]] = []
 
         known = _known_factors(calculator)
 
@@ -320,8 +351,7 @@ class _Run:
             if item.taxable:
                 factors = by_category.get(item.tax_category) or factors_for(item.tax_category)
                 if factors:
-                    row.taxes = taxes = tax(row.net, item.quantity, factors)
-                    row.tax = taxes[0][2] if len(taxes) == 1 else sum(t[2] for t in taxes)
+                    row.taxes, row.tax = tax(row.net, item.quantity, factors)
                     if document:
                         kept.append((TaxedItem(item.id, row.net, factors), _row_setter(row)))
         if self.shipping_charged:
@@ -357,33 +387,34 @@ class _Run:
         if kept:
             taxer.per_document([taxed for taxed, _ in kept])
             for taxed, put in kept:
-                put(taxed.records)
+                put(taxed.taxes)
 
     def quoted(self, quote: TaxQuote) -> None:
         """Taxes as an external engine quoted them, per line id and for shipping."""
         scale, inclusive = self.scale, self.inclusive
 
-        def records(amount: int, taxes: tuple[QuotedTax, ...]) -> tuple[TaxRecord, ...]:
+        def quoted_taxes(amount: int, taxes: tuple[QuotedTax, ...]) -> Taxed:
             charged = [(tax.rate, scale.units(tax.amount.amount)) for tax in taxes]
-            base = amount - sum(units for _, units in charged) if inclusive else amount
-            return tuple(
-                (rate, base, units, (reasons.quoted, scale, rate, units)) for rate, units in charged
-            )
+            total = sum(units for _, units in charged)
+            base = amount - total if inclusive else amount
+            why = reasons.quoted
+            return pack(
+                (rate, base, units, why, scale, rate, units) for rate, units in charged
+            ), total
 
         for row in self.rows:
             taxes = quote.lines.get(row.item.id, ())
             if taxes and row.item.taxable:
-                row.taxes = records(row.net, taxes)
-                row.tax = sum(units for _, _, units, _ in row.taxes)
+                row.taxes, row.tax = quoted_taxes(row.net, taxes)
         if quote.shipping and self.shipping_charged:
-            self.shipping_taxes = records(self.shipping_charged, quote.shipping)
+            self.shipping_taxes = quoted_taxes(self.shipping_charged, quote.shipping)
 
-    def _set_shipping_taxes(self, records: tuple[TaxRecord, ...]) -> None:
-        self.shipping_taxes = records
+    def _set_shipping_taxes(self, taxes: Taxed) -> None:
+        self.shipping_taxes = taxes
 
-    def _debit_setter(self, charge_id: str) -> Callable[[tuple[TaxRecord, ...]], None]:
-        def put(records: tuple[TaxRecord, ...]) -> None:
-            self.debit_taxes[charge_id] = records
+    def _debit_setter(self, charge_id: str) -> Callable[[Taxed], None]:
+        def put(taxes: Taxed) -> None:
+            self.debit_taxes[charge_id] = taxes
 
         return put
 
@@ -406,13 +437,12 @@ class _Run:
             priced.append(PricedLine(row, scale, inclusive))
         shipping = None
         if self.order.shipping is not None:
-            shipping_tax = sum(tax for _, _, tax, _ in self.shipping_taxes)
-            tax_total += shipping_tax
+            tax_total += self.shipping_taxes[1]
             shipping = PricedShipping(
                 self.order.shipping.title,
                 self.shipping,
                 tuple(self.shipping_adjustments),
-                self.shipping_taxes,
+                self.shipping_taxes[0],
                 scale,
             )
         debit_total = 0
@@ -460,8 +490,7 @@ class _Run:
         )
 
     def debit(self, charge: OrderCharge) -> tuple[PricedCharge, int]:
-        records = self.debit_taxes.get(charge.id, ())
-        tax = sum(amount for _, _, amount, _ in records)
+        records, tax = self.debit_taxes.get(charge.id, _UNTAXED)
         basis = "taxable" if charge.taxable else "not taxable"
         priced = PricedCharge(
             id=charge.id,
@@ -542,23 +571,11 @@ def _remember(known: dict[_FactorKey, RateFactors], key: _FactorKey, factors: Ra
     known[key] = factors
 
 
-def _unit_why(item: LineItem) -> Why:
-    return _LIST_PRICE if item.unit_price_override is None else (reasons.manual_price, item)
-
-
-def _row_setter(row: LineRow) -> Callable[[tuple[TaxRecord, ...]], None]:
-    def put(records: tuple[TaxRecord, ...]) -> None:
-        row.taxes = records
-        row.tax = sum(tax for _, _, tax, _ in records)
+def _row_setter(row: LineRow) -> Callable[[Taxed], None]:
+    def put(taxes: Taxed) -> None:
+        row.taxes, row.tax = taxes
 
     return put
-
-
-def take(row: LineRow, kind: AdjustmentKind, source: str, amount: int, why: Why) -> None:
-    """Record a discount of ``amount`` (positive) on a line and lower its net."""
-    row.net -= amount
-    row.discount += amount
-    row.charges.append((kind, source, -amount, why))
 
 
 def price(order: DraftOrder, context: PricingContext | None = None) -> PricedOrder:

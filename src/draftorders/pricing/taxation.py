@@ -21,15 +21,16 @@ from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 from math import lcm
+from typing import Any
 
 from draftorders.explain import Why
 from draftorders.money import Scale
 from draftorders.pricing import reasons
-from draftorders.pricing.breakdown import TaxRecord
+from draftorders.pricing.records import AMOUNT, TaxRecord, pack
 from draftorders.rounding import InclusiveTarget, RoundingPolicy, TaxLevel, allocate_units
 from draftorders.tax import TaxRate
 
-__all__ = ["RateFactors", "TaxedItem", "Taxer", "rate_factors"]
+__all__ = ["RateFactors", "Taxed", "TaxedItem", "Taxer", "rate_factors"]
 
 RateFactors = tuple[tuple[TaxRate, Fraction, int, int], ...]
 """Each rate with the exact fraction of the (net or gross) amount it takes, also as its
@@ -61,27 +62,36 @@ def rate_factors(rates: tuple[TaxRate, ...], inclusive: bool) -> RateFactors:
 
 
 class TaxedItem:
-    """A taxed item kept for rounding per document: key, amount, rates and tax records."""
+    """A taxed item kept for rounding per document: key, amount, rates and its packed taxes."""
 
-    __slots__ = ("amount", "factors", "key", "records")
+    __slots__ = ("amount", "factors", "key", "taxes")
 
     def __init__(self, key: str, amount: int, factors: RateFactors) -> None:
         self.key = key
         self.amount = amount
         self.factors = factors
-        self.records: tuple[TaxRecord, ...] = ()
+        self.taxes: Taxed = ((), 0)
 
 
-def _within_gross(amount: int, records: list[TaxRecord]) -> tuple[TaxRecord, ...]:
+Taxed = tuple[tuple[Any, ...], int]
+"""An item's taxes: its tax records, packed (see :mod:`draftorders.pricing.records`), and
+their total in minor units."""
+
+
+def _taxed(records: Sequence[TaxRecord]) -> Taxed:
+    return pack(records), sum(record[AMOUNT] for record in records)
+
+
+def _within_gross(amount: int, records: list[TaxRecord]) -> Taxed:
     """Inclusive records with their base (gross less taxes); taxes rounded per unit upwards on
     tiny amounts can pass the gross, so each is capped at what the gross has left."""
     left = amount
     capped = []
-    for rate, _, tax, why in records:
+    for rate, _, tax, *why in records:
         tax = min(tax, left)
         left -= tax
         capped.append((rate, tax, why))
-    return tuple((rate, left, tax, why) for rate, tax, why in capped)
+    return _taxed([(rate, left, tax, *why) for rate, tax, why in capped])
 
 
 def _weights(fractions: Sequence[Fraction]) -> list[int]:
@@ -91,7 +101,11 @@ def _weights(fractions: Sequence[Fraction]) -> list[int]:
 
 
 class Taxer:
-    """Taxes items of one order under one rounding policy."""
+    """Taxes items of one order under one rounding policy.
+
+    ``tax(amount, quantity, factors)`` gives an item's taxes as :data:`Taxed`: its records
+    packed, and their total.
+    """
 
     def __init__(self, scale: Scale, policy: RoundingPolicy, inclusive: bool) -> None:
         self.scale = scale
@@ -107,45 +121,50 @@ class Taxer:
             else self._per_rate
         )
 
-    def _rounded_per_line(
-        self, amount: int, quantity: int, factors: RateFactors
-    ) -> tuple[TaxRecord, ...]:
+    def _rounded_per_line(self, amount: int, quantity: int, factors: RateFactors) -> Taxed:
         """The common case, kept short: each rate rounded on the line, the tax as the target
-        (one rate, or several, each on the same line amount)."""
-        if len(factors) != 1:
-            scale, divide, inclusive, mode = self.scale, self.divide, self.inclusive, self.mode
-            records: list[TaxRecord] = []
-            for rate, _, numerator, denominator in factors:
-                tax = divide(amount * numerator, denominator)
-                why = (
-                    reasons.tax,
-                    scale,
-                    rate,
-                    inclusive,
-                    amount,
-                    numerator,
-                    denominator,
-                    tax,
-                    mode,
-                )
-                records.append((rate, amount, tax, why))
-            return _within_gross(amount, records) if inclusive else tuple(records)
-        rate, _, numerator, denominator = factors[0]
-        tax = self.divide(amount * numerator, denominator)
-        why = (
-            reasons.tax,
-            self.scale,
-            rate,
-            self.inclusive,
-            amount,
-            numerator,
-            denominator,
-            tax,
-            self.mode,
-        )
-        return ((rate, amount - tax if self.inclusive else amount, tax, why),)
+        (one rate, or several, each on the same line amount). Packs the records as it goes:
+        it runs once per line."""
+        scale, divide, inclusive, mode = self.scale, self.divide, self.inclusive, self.mode
+        if len(factors) == 1:
+            rate, _, num, den = factors[0]
+            tax = divide(amount * num, den)
+            base = amount - tax if inclusive else amount
+            why = reasons.tax
+            return (
+                12,
+                rate,
+                base,
+                tax,
+                why,
+                scale,
+                rate,
+                inclusive,
+                amount,
+                num,
+                den,
+                tax,
+                mode,
+            ), tax
+        if inclusive:
+            return _within_gross(
+                amount,
+                [
+                    (rate, amount, tax, reasons.tax, scale, rate, True, amount, num, den, tax, mode)
+                    for rate, _, num, den in factors
+                    for tax in (divide(amount * num, den),)
+                ],
+            )
+        packed: tuple[Any, ...] = ()
+        total = 0
+        why = reasons.tax
+        for rate, _, num, den in factors:
+            tax = divide(amount * num, den)
+            total += tax
+            packed += (12, rate, amount, tax, why, scale, rate, False, amount, num, den, tax, mode)
+        return packed, total
 
-    def _per_rate(self, amount: int, quantity: int, factors: RateFactors) -> tuple[TaxRecord, ...]:
+    def _per_rate(self, amount: int, quantity: int, factors: RateFactors) -> Taxed:
         """Tax per rate on ``amount``, rounded at the unit or the line (for the document
         level, :meth:`per_document` replaces these afterwards); on the line it is
         :meth:`_rounded_per_line`, which ``tax`` calls directly when nothing else applies."""
@@ -158,21 +177,24 @@ class Taxer:
         records: list[TaxRecord] = []
         for rate, _, numerator, denominator in factors:
             tax = divide(amount * numerator, denominator * quantity) * quantity
-            why: Why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
-            records.append((rate, amount, tax, why))
+            why = (reasons.tax_per_unit, scale, rate, inclusive, amount, quantity, tax)
+            records.append((rate, amount, tax, *why))
         if inclusive:
             return _within_gross(amount, records)
-        return tuple(records)
+        return _taxed(records)
 
     def _net_rounded(
         self, amount: int, quantity: int, factors: RateFactors, per_unit: bool
-    ) -> tuple[TaxRecord, ...]:
+    ) -> Taxed:
         """Inclusive prices, net rounded: tax = gross - net, split over the rates."""
         keep = 1 - sum((fraction for _, fraction, _, _ in factors), Fraction(0))
+        why = reasons.tax_net_rounded
         if keep == 1:  # only 0% rates: nothing to extract, whatever the rounding
-            return tuple(
-                (rate, amount, 0, (reasons.tax_net_rounded, self.scale, rate, amount, amount, 0))
-                for rate, *_ in factors
+            return _taxed(
+                [
+                    (rate, amount, 0, why, self.scale, rate, amount, amount, 0)
+                    for rate, *_ in factors
+                ]
             )
         if per_unit:
             net = self.divide(amount * keep.numerator, keep.denominator * quantity) * quantity
@@ -182,15 +204,17 @@ class Taxer:
         fractions = [fraction for _, fraction, _, _ in factors]
         total = amount - net
         shares = allocate_units(total, _weights(fractions), [r.name for r, *_ in factors])
-        return tuple(
-            (rate, net, share, (reasons.tax_net_rounded, self.scale, rate, amount, net, share))
-            for (rate, *_), share in zip(factors, shares, strict=True)
+        return _taxed(
+            [
+                (rate, net, share, why, self.scale, rate, amount, net, share)
+                for (rate, *_), share in zip(factors, shares, strict=True)
+            ]
         )
 
     def per_document(self, items: Sequence[TaxedItem]) -> None:
         """Round each rate once over all items, and split the total back by largest remainder.
 
-        Replaces the items' records; with inclusive prices each item's base becomes its gross
+        Replaces the items' taxes; with inclusive prices each item's base becomes its gross
         less its new taxes.
         """
         exact: defaultdict[TaxRate, list[tuple[int, int, Fraction]]] = defaultdict(list)
@@ -229,8 +253,8 @@ class Taxer:
             records: list[TaxRecord] = []
             for position, (rate, *_) in enumerate(item.factors):
                 share, why = new[(index, position)]
-                records.append((rate, item.amount, share, why))
+                records.append((rate, item.amount, share, *why))
             if self.inclusive:
-                base = item.amount - sum(share for _, _, share, _ in records)
-                records = [(rate, base, share, why) for rate, _, share, why in records]
-            item.records = tuple(records)
+                base = item.amount - sum(record[AMOUNT] for record in records)
+                records = [(rate, base, share, *why) for rate, _, share, *why in records]
+            item.taxes = _taxed(records)

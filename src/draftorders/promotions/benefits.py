@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from functools import lru_cache
 
 import attrs
 
@@ -43,7 +44,10 @@ class PromotionClass(enum.Enum):
     SHIPPING = "shipping"
 
 
+@lru_cache(maxsize=256)
 def _ratio(percent: Decimal) -> tuple[int, int]:
+    """A percentage as the integer fraction of an amount it takes; cached, as promotions ask
+    for it once per line."""
     numerator, denominator = percent.as_integer_ratio()
     return numerator, denominator * 100
 

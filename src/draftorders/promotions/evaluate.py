@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cached_property
 from typing import cast
 
 import attrs
@@ -119,8 +120,16 @@ class _Scenario:
         self.shipping_discounts: list[ShippingDiscount] = []
         self.rejected: dict[str, Rejection] = {}
         self.order_base: list[int] | None = None
-        self.skus = frozenset(item.sku for item in items if item.sku is not None)
-        self.tags = frozenset(tag for item in items for tag in item.tags)
+
+    @cached_property
+    def skus(self) -> frozenset[str]:
+        """The order's SKUs, for conditions; worked out only if a promotion has any."""
+        return frozenset(item.sku for item in self.items if item.sku is not None)
+
+    @cached_property
+    def tags(self) -> frozenset[str]:
+        """The order's tags, for conditions."""
+        return frozenset(tag for item in self.items for tag in item.tags)
 
     def reject(self, promotion: Promotion, reason: str, shortfall: Money | None = None) -> None:
         self.rejected[promotion.id] = Rejection(
@@ -166,7 +175,8 @@ class _Scenario:
                 return f"customer {customer.id} has used it {mine} of {limit} time(s)"
         return None
 
-    def facts(self, indexes: Sequence[int]) -> Facts:
+    def facts(self, indexes: Sequence[int], subtotal: int | None = None) -> Facts:
+        """What conditions see of the lines at ``indexes`` (their ``subtotal`` if known)."""
         items = self.items
         return Facts(
             today=self.situation.today,
@@ -174,12 +184,18 @@ class _Scenario:
             skus=self.skus,
             tags=self.tags,
             quantity=sum(items[i].quantity for i in indexes),
-            subtotal=sum(self.nets[i] for i in indexes),
+            subtotal=sum(map(self.nets.__getitem__, indexes)) if subtotal is None else subtotal,
             scale=self.scale,
         )
 
-    def unmet(self, promotion: Promotion, facts: Facts) -> bool:
-        """Reject the promotion if a condition is unmet; True if it was."""
+    def unmet(
+        self, promotion: Promotion, indexes: Sequence[int], subtotal: int | None = None
+    ) -> bool:
+        """Reject the promotion if a condition on the lines at ``indexes`` is unmet; True if
+        it was. The facts are gathered only for a promotion that has conditions."""
+        if not promotion.conditions:
+            return False
+        facts = self.facts(indexes, subtotal)
         for condition in promotion.conditions:
             reason = condition.check(facts)
             if reason is not None:
@@ -202,34 +218,39 @@ class _Scenario:
     def apply_product(self, promotion: Promotion) -> None:
         target = promotion.target
         assert target is not None
-        indexes = [i for i, item in enumerate(self.items) if target.matches(item)]
+        indexes = target.positions(self.items)
         if not indexes:
-            if self.unmet(promotion, self.facts(range(len(self.items)))):
+            if self.unmet(promotion, range(len(self.items))):
                 return
             if isinstance(promotion.benefit, FreeGift):
                 self.reject(promotion, f"add the gift ({target.label}) to the order to get it")
             else:
                 self.reject(promotion, f"no line is one of {target.label}")
             return
-        if self.unmet(promotion, self.facts(indexes)):
+        if self.unmet(promotion, indexes):
             return
         order_level = [p for p in self.applied if p.kind is not PromotionClass.PRODUCT]
         if self.clashes(promotion, order_level, "to the order"):
             return
-        benefit = promotion.benefit
+        line_discount = promotion.benefit.line_discount  # type: ignore[union-attr]
+        items, units, nets, on_line = self.items, self.units, self.nets, self.on_line
+        scale, divide, discounts = self.scale, self.situation.divide, self.discounts
         given = 0
         for i in indexes:
-            mine = self.on_line.setdefault(i, [])
-            if any(not promotion.stacks_with(other) for other in mine):
+            mine = on_line.get(i)
+            if mine is not None and any(not promotion.stacks_with(other) for other in mine):
                 continue
-            amount, why = benefit.line_discount(  # type: ignore[union-attr]
-                self.items[i], self.units[i], self.nets[i], self.scale, self.situation.divide
-            )
-            amount = min(amount, self.nets[i])
+            net = nets[i]
+            amount, why = line_discount(items[i], units[i], net, scale, divide)
+            if amount > net:
+                amount = net
             if amount > 0:
-                self.nets[i] -= amount
-                self.discounts.append((i, promotion, amount, why))
-                mine.append(promotion)
+                nets[i] = net - amount
+                discounts.append((i, promotion, amount, why))
+                if mine is None:
+                    on_line[i] = [promotion]
+                else:
+                    mine.append(promotion)
                 given += amount
         if given:
             self.applied.append(promotion)
@@ -242,27 +263,27 @@ class _Scenario:
                 promotion, f"does not combine with {blocked[0].source} already on its lines"
             )
         else:
-            self.reject(promotion, f"{benefit.label}: nothing to discount on {target.label}")
+            label = promotion.benefit.label
+            self.reject(promotion, f"{label}: nothing to discount on {target.label}")
 
     def apply_order(self, promotion: Promotion) -> None:
         if self.clashes(promotion, self.applied, "to this order"):
             return
-        target = promotion.target
-        indexes = [
-            i
-            for i, item in enumerate(self.items)
-            if self.nets[i] > 0 and (target is None or target.matches(item))
-        ]
-        facts = self.facts(indexes)
-        if self.unmet(promotion, facts):
+        target, nets = promotion.target, self.nets
+        if target is None:
+            indexes = [i for i, net in enumerate(nets) if net > 0]
+        else:
+            indexes = [i for i in target.positions(self.items) if nets[i] > 0]
+        subtotal = sum(map(nets.__getitem__, indexes))
+        if self.unmet(promotion, indexes, subtotal):
             return
         benefit = promotion.benefit
-        if isinstance(benefit, SpendTiers) and facts.subtotal < benefit.threshold(self.scale):
-            lowest = self.scale.money(benefit.threshold(self.scale) - facts.subtotal)
+        if isinstance(benefit, SpendTiers) and subtotal < benefit.threshold(self.scale):
+            lowest = self.scale.money(benefit.threshold(self.scale) - subtotal)
             self.reject(
                 promotion,
                 f"spend {lowest.amount} more to reach the first tier "
-                f"({benefit.tiers[0][0].amount}); subtotal {self.scale.decimal(facts.subtotal)}",
+                f"({benefit.tiers[0][0].amount}); subtotal {self.scale.decimal(subtotal)}",
                 lowest,
             )
             return
@@ -271,13 +292,13 @@ class _Scenario:
             self.order_base = list(self.nets)
         cover = situation.cover_shipping and target is None and self.shipping > 0
         shipping = self.shipping if cover else 0
-        basis = facts.subtotal
+        basis = subtotal
         if situation.basis is DiscountBasis.ORIGINAL and isinstance(benefit, OrderPercentOff):
             basis = sum(self.order_base[i] for i in indexes)
         amount, why = benefit.order_discount(  # type: ignore[union-attr]
             basis + shipping, self.scale, situation.divide
         )
-        whole = facts.subtotal + shipping
+        whole = subtotal + shipping
         amount = min(amount, whole)
         if amount <= 0:
             self.reject(promotion, f"{benefit.label}: nothing to discount")
@@ -285,11 +306,12 @@ class _Scenario:
         weights = [self.nets[i] for i in indexes] + ([shipping] if cover else [])
         keys = [self.items[i].id for i in indexes] + (["shipping"] if cover else [])
         shares = allocate_units(amount, weights, keys, situation.remainder)
+        scale, discounts = self.scale, self.discounts
         for i, weight, share in zip(indexes, weights, shares, strict=False):
             if share:
-                self.nets[i] -= share
-                reason = (_why_share, self.scale, why, amount, weight, whole, share)
-                self.discounts.append((i, promotion, share, reason))
+                nets[i] -= share
+                reason = (_why_share, scale, why, amount, weight, whole, share)
+                discounts.append((i, promotion, share, reason))
         if cover and shares[-1]:
             reason = (_why_share, self.scale, why, amount, shipping, whole, shares[-1])
             self.shipping -= shares[-1]
@@ -302,7 +324,7 @@ class _Scenario:
             return
         if self.clashes(promotion, self.applied, "to this order"):
             return
-        if self.unmet(promotion, self.facts(range(len(self.items)))):
+        if self.unmet(promotion, range(len(self.items))):
             return
         amount, why = promotion.benefit.shipping_discount(  # type: ignore[union-attr]
             self.shipping, self.scale

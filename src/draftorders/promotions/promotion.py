@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -35,6 +35,18 @@ class Target:
             or not self.tags.isdisjoint(item.tags)
             or not self.collections.isdisjoint(item.collections)
         )
+
+    def positions(self, items: Sequence[LineItem]) -> list[int]:
+        """The positions of the targeted lines among ``items``: :meth:`matches` over a whole
+        order in one pass."""
+        skus, tags, collections = self.skus, self.tags, self.collections
+        return [
+            i
+            for i, item in enumerate(items)
+            if item.sku in skus
+            or not tags.isdisjoint(item.tags)
+            or not collections.isdisjoint(item.collections)
+        ]
 
     @property
     def label(self) -> str:
