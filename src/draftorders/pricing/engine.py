@@ -202,17 +202,20 @@ class _Run:
         )
         before_order = self.before_order
         kind, order_class = AdjustmentKind.PROMOTION, PromotionClass.ORDER
-        named = {p.id: (p.source, p.kind is order_class) for p in plan.applied}
-        for index, promotion, amount, why in plan.line_discounts:
-            source, order_level = named[promotion.id]
-            row = rows[index]
-            row.net -= amount
-            row.discount += amount
-            charges = row.charges
-            charges += (3 + len(why), kind, source, -amount)
-            charges += why
-            if not order_level:
-                before_order[index] -= amount
+        for given in plan.line_discounts:
+            source = given.promotion.source
+            product_level = given.promotion.kind is not order_class
+            for index, amount, why in zip(
+                given.positions, given.amounts, given.reasons, strict=True
+            ):
+                row = rows[index]
+                row.net -= amount
+                row.discount += amount
+                charges = row.charges
+                charges += (3 + len(why), kind, source, -amount)
+                charges += why
+                if product_level:
+                    before_order[index] -= amount
         for promotion, amount, why in plan.shipping_discounts:
             self.shipping_charged -= amount
             kind = AdjustmentKind.PROMOTION

@@ -37,7 +37,7 @@ from draftorders.promotions.promotion import Promotion
 from draftorders.promotions.usage import PromotionUsage
 from draftorders.rounding import DiscountBasis, Divider, Remainder, allocate_units
 
-__all__ = ["Plan", "Situation", "plan_promotions"]
+__all__ = ["LineDiscounts", "Plan", "Situation", "plan_promotions"]
 
 _CLASS_ORDER = {PromotionClass.PRODUCT: 0, PromotionClass.ORDER: 1, PromotionClass.SHIPPING: 2}
 
@@ -61,8 +61,19 @@ class Situation:
     """Whether whole-order discounts also reduce shipping."""
 
 
-LineDiscount = tuple[int, Promotion, int, Why]
-"""(line index, promotion, amount in minor units, reason)."""
+@attrs.frozen
+class LineDiscounts:
+    """What one promotion takes off the lines, in step: each line's position, the amount in
+    minor units, and its reason.
+
+    One value per promotion rather than one per line keeps a plan for a large order small.
+    """
+
+    promotion: Promotion
+    positions: tuple[int, ...]
+    amounts: tuple[int, ...]
+    reasons: tuple[Why, ...]
+
 
 ShippingDiscount = tuple[Promotion, int, Why]
 """(promotion, amount off shipping in minor units, reason)."""
@@ -72,7 +83,8 @@ ShippingDiscount = tuple[Promotion, int, Why]
 class Plan:
     """The promotions chosen for an order: discounts per line and on shipping, and the rest."""
 
-    line_discounts: tuple[LineDiscount, ...]
+    line_discounts: tuple[LineDiscounts, ...]
+    """Per promotion that discounts lines; each of them is also in ``applied``."""
     shipping_discounts: tuple[ShippingDiscount, ...]
     applied: tuple[Promotion, ...]
     rejections: tuple[Rejection, ...]
@@ -81,7 +93,7 @@ class Plan:
     def total(self) -> int:
         """What the plan saves the customer, in minor units."""
         shipping = sum(amount for _, amount, _ in self.shipping_discounts)
-        return sum(amount for _, _, amount, _ in self.line_discounts) + shipping
+        return sum(sum(given.amounts) for given in self.line_discounts) + shipping
 
 
 _NOTHING = Plan((), (), (), ())
@@ -116,7 +128,7 @@ class _Scenario:
         self.scale = situation.scale
         self.on_line: dict[int, list[Promotion]] = {}
         self.applied: list[Promotion] = []
-        self.discounts: list[LineDiscount] = []
+        self.discounts: list[LineDiscounts] = []
         self.shipping_discounts: list[ShippingDiscount] = []
         self.rejected: dict[str, Rejection] = {}
         self.order_base: list[int] | None = None
@@ -234,8 +246,8 @@ class _Scenario:
             return
         line_discount = promotion.benefit.line_discount  # type: ignore[union-attr]
         items, units, nets, on_line = self.items, self.units, self.nets, self.on_line
-        scale, divide, discounts = self.scale, self.situation.divide, self.discounts
-        given = 0
+        scale, divide = self.scale, self.situation.divide
+        positions, amounts, reasons = [], [], []
         for i in indexes:
             mine = on_line.get(i)
             if mine is not None and any(not promotion.stacks_with(other) for other in mine):
@@ -246,13 +258,16 @@ class _Scenario:
                 amount = net
             if amount > 0:
                 nets[i] = net - amount
-                discounts.append((i, promotion, amount, why))
+                positions.append(i)
+                amounts.append(amount)
+                reasons.append(why)
                 if mine is None:
                     on_line[i] = [promotion]
                 else:
                     mine.append(promotion)
-                given += amount
-        if given:
+        if positions:
+            given = LineDiscounts(promotion, tuple(positions), tuple(amounts), tuple(reasons))
+            self.discounts.append(given)
             self.applied.append(promotion)
             return
         blocked = [
@@ -303,15 +318,21 @@ class _Scenario:
         if amount <= 0:
             self.reject(promotion, f"{benefit.label}: nothing to discount")
             return
-        weights = [self.nets[i] for i in indexes] + ([shipping] if cover else [])
-        keys = [self.items[i].id for i in indexes] + (["shipping"] if cover else [])
+        items = self.items
+        weights = [nets[i] for i in indexes] + ([shipping] if cover else [])
+        keys = [items[i].id for i in indexes] + (["shipping"] if cover else [])
         shares = allocate_units(amount, weights, keys, situation.remainder)
-        scale, discounts = self.scale, self.discounts
+        scale = self.scale
+        positions, amounts, reasons = [], [], []
         for i, weight, share in zip(indexes, weights, shares, strict=False):
             if share:
                 nets[i] -= share
-                reason = (_why_share, scale, why, amount, weight, whole, share)
-                discounts.append((i, promotion, share, reason))
+                positions.append(i)
+                amounts.append(share)
+                reasons.append((_why_share, scale, why, amount, weight, whole, share))
+        if positions:
+            given = LineDiscounts(promotion, tuple(positions), tuple(amounts), tuple(reasons))
+            self.discounts.append(given)
         if cover and shares[-1]:
             reason = (_why_share, self.scale, why, amount, shipping, whole, shares[-1])
             self.shipping -= shares[-1]
