@@ -1230,3 +1230,28 @@ def test_buy_1_get_1_at_half_price_explains_the_percentage_in_its_arithmetic() -
     (adjustment,) = priced.line("L1").adjustments
     assert adjustment.amount.amount == Decimal("-6.00")
     assert adjustment.reason == "3 unit(s) at 50% off: 3 x 4.00 x 50% = 6.00"
+
+
+def test_the_book_gives_candidates_in_the_order_they_are_tried() -> None:
+    promotions = [
+        Promotion("SHIP", "Free shipping", FreeShipping(), priority=-5),
+        Promotion("ORDER-B", "5% off", OrderPercentOff("5"), priority=1),
+        Promotion("ORDER-A", "5% off", OrderPercentOff("5"), priority=1),
+        Promotion("TEE-LATE", "10% off tees", PercentOff("10"), target=on("TEE"), priority=9),
+        Promotion("TEE-EARLY", "10% off tees", PercentOff("10"), target=on("TEE"), priority=-9),
+        Promotion("CODED", "5% off", OrderPercentOff("5"), code="SAVE", priority=0),
+    ]
+    book = PromotionBook(promotions)
+    tee = order(("TEE", 1))
+
+    tried = [p.id for p in book.candidates(tee.lines, ("SAVE",))]
+
+    # class first (product, order, shipping), then priority, then id; whatever the book's order
+    assert tried == ["TEE-EARLY", "TEE-LATE", "CODED", "ORDER-A", "ORDER-B", "SHIP"]
+    assert [p.id for p in PromotionBook(reversed(promotions)).candidates(tee.lines, ())] == [
+        "TEE-EARLY",
+        "TEE-LATE",
+        "ORDER-A",
+        "ORDER-B",
+        "SHIP",
+    ]

@@ -15,50 +15,66 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from draftorders.errors import ValidationError
 from draftorders.line_item import LineItem
-from draftorders.promotions.benefits import FreeGift
+from draftorders.promotions.benefits import FreeGift, PromotionClass
 from draftorders.promotions.promotion import Promotion
 
 __all__ = ["PromotionBook"]
 
+Ranked = tuple[int, Promotion]
+"""A promotion and its place in the order promotions are tried."""
+
+_CLASS_ORDER = {PromotionClass.PRODUCT: 0, PromotionClass.ORDER: 1, PromotionClass.SHIPPING: 2}
+
 
 class PromotionBook:
-    """An immutable, indexed set of promotions; ids are unique."""
+    """An immutable, indexed set of promotions; ids are unique.
+
+    Each promotion gets a rank once, its place in the order promotions are tried (product,
+    then order, then shipping promotions; then by priority, lower first; then by id), and the
+    indexes hold ``(rank, promotion)`` pairs, so the candidates for an order come out in that
+    order by sorting a few integers.
+    """
 
     __slots__ = ("_all", "_by_code", "_by_collection", "_by_sku", "_by_tag", "_codes", "_open")
 
     def __init__(self, promotions: Iterable[Promotion] = ()) -> None:
         self._all: dict[str, Promotion] = {}
-        by_sku: defaultdict[str, list[Promotion]] = defaultdict(list)
-        by_tag: defaultdict[str, list[Promotion]] = defaultdict(list)
-        by_collection: defaultdict[str, list[Promotion]] = defaultdict(list)
-        by_code: defaultdict[str, list[Promotion]] = defaultdict(list)
-        always: list[Promotion] = []
         for promotion in promotions:
             if not isinstance(promotion, Promotion):
                 raise ValidationError("promotions", f"expected Promotion, got {promotion!r}")
             if promotion.id in self._all:
                 raise ValidationError("promotions", f"two promotions have the id {promotion.id!r}")
             self._all[promotion.id] = promotion
+        by_sku: defaultdict[str, list[Ranked]] = defaultdict(list)
+        by_tag: defaultdict[str, list[Ranked]] = defaultdict(list)
+        by_collection: defaultdict[str, list[Ranked]] = defaultdict(list)
+        by_code: defaultdict[str, list[Ranked]] = defaultdict(list)
+        always: list[Ranked] = []
+        trial_order = sorted(
+            self._all.values(), key=lambda p: (_CLASS_ORDER[p.kind], p.priority, p.id)
+        )
+        for ranked in enumerate(trial_order):
+            promotion = ranked[1]
             target = promotion.target
             if isinstance(promotion.benefit, FreeGift):
-                always.append(promotion)
+                always.append(ranked)
             elif target is not None:
                 for sku in target.skus:
-                    by_sku[sku].append(promotion)
+                    by_sku[sku].append(ranked)
                 for tag in target.tags:
-                    by_tag[tag].append(promotion)
+                    by_tag[tag].append(ranked)
                 for collection in target.collections:
-                    by_collection[collection].append(promotion)
+                    by_collection[collection].append(ranked)
             elif promotion.code is None:
-                always.append(promotion)
+                always.append(ranked)
             if promotion.code is not None:
-                by_code[promotion.code].append(promotion)
+                by_code[promotion.code].append(ranked)
         self._by_sku = dict(by_sku)
         self._by_tag = dict(by_tag)
         self._by_collection = dict(by_collection)
         self._by_code = dict(by_code)
-        self._open = tuple(always)
-        self._codes = frozenset(p.code for p in self._all.values() if p.code is not None)
+        self._open = dict(always)
+        self._codes = frozenset(by_code)
 
     def __len__(self) -> int:
         return len(self._all)
@@ -98,20 +114,20 @@ class PromotionBook:
         return code in self._codes
 
     def candidates(self, items: Sequence[LineItem], codes: Iterable[str]) -> list[Promotion]:
-        """The promotions that can concern these lines and codes, by priority then id."""
-        found: dict[str, Promotion] = {p.id: p for p in self._open}
+        """The promotions that can concern these lines and codes, in the order they are tried:
+        product, order, then shipping promotions, each by priority then id."""
+        found: dict[int, Promotion] = dict(self._open)
         by_sku, by_tag, by_collection = self._by_sku, self._by_tag, self._by_collection
         for item in items:
             if item.sku is not None and item.sku in by_sku:
-                for promotion in by_sku[item.sku]:
-                    found[promotion.id] = promotion
+                found.update(by_sku[item.sku])
             for tag in item.tags:
-                for promotion in by_tag.get(tag, ()):
-                    found[promotion.id] = promotion
+                if tag in by_tag:
+                    found.update(by_tag[tag])
             for collection in item.collections:
-                for promotion in by_collection.get(collection, ()):
-                    found[promotion.id] = promotion
+                if collection in by_collection:
+                    found.update(by_collection[collection])
         for code in codes:
-            for promotion in self._by_code.get(code, ()):
-                found[promotion.id] = promotion
-        return sorted(found.values(), key=lambda p: (p.priority, p.id))
+            if code in self._by_code:
+                found.update(self._by_code[code])
+        return [found[rank] for rank in sorted(found)]

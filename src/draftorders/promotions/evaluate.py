@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import cached_property
 from typing import cast
 
 import attrs
@@ -38,8 +37,6 @@ from draftorders.promotions.usage import PromotionUsage
 from draftorders.rounding import DiscountBasis, Divider, Remainder, allocate_units
 
 __all__ = ["LineDiscounts", "Plan", "Situation", "plan_promotions"]
-
-_CLASS_ORDER = {PromotionClass.PRODUCT: 0, PromotionClass.ORDER: 1, PromotionClass.SHIPPING: 2}
 
 
 @attrs.frozen
@@ -132,16 +129,8 @@ class _Scenario:
         self.shipping_discounts: list[ShippingDiscount] = []
         self.rejected: dict[str, Rejection] = {}
         self.order_base: list[int] | None = None
-
-    @cached_property
-    def skus(self) -> frozenset[str]:
-        """The order's SKUs, for conditions; worked out only if a promotion has any."""
-        return frozenset(item.sku for item in self.items if item.sku is not None)
-
-    @cached_property
-    def tags(self) -> frozenset[str]:
-        """The order's tags, for conditions."""
-        return frozenset(tag for item in self.items for tag in item.tags)
+        self.skus_and_tags: tuple[frozenset[str], frozenset[str]] | None = None
+        """The order's SKUs and tags, for conditions: worked out when one first asks."""
 
     def reject(self, promotion: Promotion, reason: str, shortfall: Money | None = None) -> None:
         self.rejected[promotion.id] = Rejection(
@@ -149,7 +138,8 @@ class _Scenario:
         )
 
     def run(self, promotions: Sequence[Promotion]) -> Plan:
-        for promotion in sorted(promotions, key=lambda p: (_CLASS_ORDER[p.kind], p.priority, p.id)):
+        """Try ``promotions``, given in the order :meth:`PromotionBook.candidates` returns."""
+        for promotion in promotions:
             reason = self.gate(promotion)
             if reason is not None:
                 self.reject(promotion, reason)
@@ -170,7 +160,8 @@ class _Scenario:
         """Why the promotion cannot apply whatever the amounts, or None."""
         situation = self.situation
         code = self.scale.currency.code
-        if any(currency != code for currency in _currencies_of(promotion)):
+        currencies = _currencies_of(promotion)
+        if currencies and (len(currencies) > 1 or code not in currencies):
             return f"its amounts are not in {code}, the order's currency"
         if promotion.code is not None and promotion.code not in situation.codes:
             return f"code {promotion.code} not entered"
@@ -190,11 +181,17 @@ class _Scenario:
     def facts(self, indexes: Sequence[int], subtotal: int | None = None) -> Facts:
         """What conditions see of the lines at ``indexes`` (their ``subtotal`` if known)."""
         items = self.items
+        if self.skus_and_tags is None:
+            self.skus_and_tags = (
+                frozenset(item.sku for item in items if item.sku is not None),
+                frozenset(tag for item in items for tag in item.tags),
+            )
+        skus, tags = self.skus_and_tags
         return Facts(
             today=self.situation.today,
             customer=self.situation.customer,
-            skus=self.skus,
-            tags=self.tags,
+            skus=skus,
+            tags=tags,
             quantity=sum(items[i].quantity for i in indexes),
             subtotal=sum(map(self.nets.__getitem__, indexes)) if subtotal is None else subtotal,
             scale=self.scale,
