@@ -9,7 +9,12 @@ Prints one table and writes the same figures to ``build/bench.json``:
   explanations), their ratio, and the naive Money-everywhere version's (:mod:`naive`) ratio
   to the engine; all three are checked to give the same cents before anything is timed;
 - a 100-line order against 10 and 10,000 promotions (:mod:`bench_promotions`);
-- 100,000 orders of 5 lines priced on one process and on two (:mod:`batch`).
+- 100,000 orders of 5 lines priced on one process and on two (:mod:`batch`), and the same
+  orders through the kernel on one process: the best this machine could do.
+
+The targets are those of issue 9. Its absolute one (100,000 orders in under 3 s) was set on a
+machine where the kernel takes about 1.1 us per line; the table also gives this machine's
+kernel speed against that, and the batch time scaled by it.
 
 Times are medians over rounds that alternate the implementations, so that each sees the same
 machine load. Not part of the test suite: it prints, never asserts a time.
@@ -21,14 +26,13 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_promotions
-from batch import batch_pricer
+from batch import kernel_totals, totals
 from draftorders import price
 from kernel import price_kernel
 from naive import price_naive
@@ -41,6 +45,8 @@ BATCH_ORDERS = 100_000
 BATCH_LINES = 5
 BATCH_DISTINCT = 2_000
 BATCH_ROUNDS = 3
+ISSUE_REFERENCE_US_PER_LINE = 1.1
+"""The reference kernel's speed on the machine the targets were set on (issue 9), per line."""
 OUT = Path(__file__).parent.parent / "build" / "bench.json"
 
 
@@ -80,27 +86,35 @@ def sizes() -> dict[str, dict[str, float]]:
     return results
 
 
-def batch() -> dict[str, object]:
-    """Seconds to price 100,000 five-line orders on one process and on two."""
+def batch() -> dict[str, float | int | str]:
+    """Seconds to price 100,000 five-line orders on one process and on two, and through the
+    reference kernel on one process (what this machine can do at best, for scale)."""
     ctx = context()
-    distinct = [build(BATCH_LINES, seed, f"B{seed}")[0] for seed in range(BATCH_DISTINCT)]
-    orders = distinct * (BATCH_ORDERS // BATCH_DISTINCT)
-    source, run = batch_pricer()
-    expected = [price(order, ctx).total.amount for order in distinct]
-    if run(orders[: 2 * BATCH_DISTINCT], ctx, 2) != expected * 2:
+    built = [build(BATCH_LINES, seed, f"B{seed}") for seed in range(BATCH_DISTINCT)]
+    repeat = BATCH_ORDERS // BATCH_DISTINCT
+    orders = [order for order, _ in built] * repeat
+    kernel_orders = [lines for _, lines in built] * repeat
+    expected = [read(price(order, ctx))[2] for order, _ in built]
+    if (
+        totals(orders[: 2 * BATCH_DISTINCT], ctx, 2) != expected * 2
+        or kernel_totals(kernel_orders[:BATCH_DISTINCT]) != expected
+    ):
         raise SystemExit("batch pricing disagrees with price(): benchmark void")
-    one, two = [], []
+    one, two, ref = [], [], []
     for _ in range(BATCH_ROUNDS):
-        for processes, times in ((1, one), (2, two)):
-            start = time.perf_counter()
-            run(orders, ctx, processes)
-            times.append(time.perf_counter() - start)
+        for run, times in (
+            (lambda: totals(orders, ctx, 1), one),
+            (lambda: totals(orders, ctx, 2), two),
+            (lambda: kernel_totals(kernel_orders), ref),
+        ):
+            times.append(timed(run, 1))
     return {
         "orders": BATCH_ORDERS,
         "lines": BATCH_LINES,
-        "via": source,
         "one_process_s": median(one),
         "two_processes_s": median(two),
+        "reference_one_process_s": median(ref),
+        "one_process_vs_reference": median(one) / median(ref),
     }
 
 
@@ -128,19 +142,29 @@ def main() -> None:
     )
     batched = batch()
     print(
-        f"batch, {BATCH_ORDERS:,} orders of {BATCH_LINES} lines ({batched['via']}): "
+        f"batch, {BATCH_ORDERS:,} orders of {BATCH_LINES} lines (price_batch): "
         f"1 process {batched['one_process_s']:.2f} s, "
-        f"2 processes {batched['two_processes_s']:.2f} s"
+        f"2 processes {batched['two_processes_s']:.2f} s; "
+        f"reference kernel, 1 process: {batched['reference_one_process_s']:.2f} s"
     )
     linear = per_size["10000"]["engine_us_per_line"] / per_size["100"]["engine_us_per_line"]
-    targets = {
+    one_process = float(batched["one_process_s"])
+    speed = per_size["1000"]["reference_us_per_line"] / ISSUE_REFERENCE_US_PER_LINE
+    targets: dict[str, bool | float] = {
         "engine_within_3x_of_reference_from_100_lines": all(
             per_size[str(n)]["ratio"] <= 3 for n in SIZES if n >= 100
         ),
-        "engine_5x_faster_than_naive": all(per_size[str(n)]["naive_ratio"] >= 5 for n in SIZES),
+        "engine_5x_faster_than_naive_from_100_lines": all(
+            per_size[str(n)]["naive_ratio"] >= 5 for n in SIZES if n >= 100
+        ),
+        "engine_5x_faster_than_naive_at_every_size": all(
+            per_size[str(n)]["naive_ratio"] >= 5 for n in SIZES
+        ),
         "linear_cost_per_line_10000_vs_100": linear,
         "promotions_10000_within_1_5x_of_10": promo_ratio <= 1.5,
-        "batch_one_process_under_3s": batched["one_process_s"] < 3,  # type: ignore[operator]
+        "batch_one_process_under_3s": one_process < 3,
+        "machine_reference_slower_than_issue_by": speed,
+        "batch_one_process_s_scaled_to_issue_machine": one_process / speed,
     }
     print()
     for name, value in targets.items():

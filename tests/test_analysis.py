@@ -13,6 +13,7 @@ import pickle
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
 
@@ -32,7 +33,7 @@ from draftorders import (
     ValidationError,
     price,
 )
-from draftorders.analysis import Scenario, compare, dumps, price_batch
+from draftorders.analysis import Scenario, compare, price_batch
 from draftorders.invoice import Party, build_invoice
 from draftorders.promotions import BuyXGetY, FreeShipping, Promotion, PromotionBook, Target
 
@@ -153,15 +154,48 @@ def test_a_promotion_book_pickles_and_rebuilds_its_index():
     "context",
     [BASE.context, PROMOS.context, WHAT_IF.ORDER_10.context, WHAT_IF.TEA_3RD_HALF.context],
 )
-def test_contexts_and_priced_orders_round_trip_through_dumps(context: PricingContext):
-    loaded = pickle.loads(dumps(context))
+def test_contexts_and_priced_orders_round_trip_through_plain_pickle(context: PricingContext):
+    loaded = pickle.loads(pickle.dumps(context))
 
     assert loaded == context
     for order in small_orders():
         priced = price(order, context)
         assert price(order, loaded) == priced
-        assert pickle.loads(dumps(priced)) == priced
-        assert pickle.loads(dumps(priced)).explain() == priced.explain()
+        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+            back = pickle.loads(pickle.dumps(priced, protocol))
+            assert back == priced
+            assert back.explain() == priced.explain()
+            assert [line.adjustments for line in back.lines] == [
+                line.adjustments for line in priced.lines
+            ]
+
+
+def test_a_comparison_pickles():
+    comparison = compare(small_orders(), BASE, PROMOS)
+
+    back = pickle.loads(pickle.dumps(comparison))
+
+    assert back == comparison
+    assert back.outcome("promos").promotion_discounts == (
+        comparison.outcome("promos").promotion_discounts
+    )
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_result_picks_what_comes_back_for_each_order(processes: int):
+    orders = generated(40)
+    context = WHAT_IF.ORDER_10.context
+
+    totals = list(
+        price_batch(orders, context, processes=processes, chunk_size=6, result=attrgetter("total"))
+    )
+
+    assert totals == [price(order, context).total for order in orders]
+
+
+def test_a_result_that_is_not_a_function_is_refused():
+    with pytest.raises(ValidationError, match="result"):
+        list(price_batch(small_orders(), BASE.context, result="total"))  # type: ignore[call-overload]
 
 
 # -- scenarios ----------------------------------------------------------------------------------

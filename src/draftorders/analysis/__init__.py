@@ -1,7 +1,7 @@
 """What-if analysis: price many orders (batch, streaming, in parallel), compare scenarios."""
 
-from draftorders.analysis.batch import dumps, price_batch
+from draftorders.analysis.batch import price_batch
 from draftorders.analysis.comparison import Change, Comparison, Outcome, compare
 from draftorders.analysis.scenario import Scenario
 
-__all__ = ["Change", "Comparison", "Outcome", "Scenario", "compare", "dumps", "price_batch"]
+__all__ = ["Change", "Comparison", "Outcome", "Scenario", "compare", "price_batch"]

@@ -4,64 +4,32 @@
 (one in-process; a few chunks per worker otherwise), so it prices millions of orders in constant
 memory. Results come back in input order.
 
-Worker processes receive orders and contexts, and send priced orders back, as pickles made by
-:func:`dumps`: plain :mod:`pickle` cannot write the read-only mappings inside a context
-(promotion usage, rule books, tax tables) nor a priced line, so :func:`dumps` adds reducers for
-those two, on its own pickler only (nothing global changes). Plain :func:`pickle.loads` reads
-the result.
+Orders, contexts and priced orders pickle with plain :mod:`pickle`, so worker processes (and
+other engines that map a function over partitions, such as Dask) can receive and return them.
+``result=`` picks what comes back from each priced order (its total, say); with processes, it
+runs in the worker, so that only what it returns is sent back.
 """
 
 from __future__ import annotations
 
-import copyreg
-import io
 import itertools
 import pickle
-import types
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from draftorders.errors import ValidationError
 from draftorders.order import DraftOrder
-from draftorders.pricing import PricedLine, PricedOrder, PricingContext, price
+from draftorders.pricing import PricedOrder, PricingContext, price
 
-__all__ = ["dumps", "price_batch"]
+__all__ = ["price_batch"]
 
+T = TypeVar("T")
 Pair = tuple[DraftOrder, PricingContext]
 
 _IN_FLIGHT_PER_PROCESS = 2
 """Chunks submitted ahead per worker: enough to keep workers busy, few enough to stay small."""
-
-
-def _read_only_mapping(table: dict[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(table)
-
-
-def _reduce_mapping_proxy(proxy: Mapping[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
-    return _read_only_mapping, (dict(proxy),)
-
-
-def _reduce_priced_line(line: PricedLine) -> tuple[Any, tuple[Any, ...]]:
-    return PricedLine, (line._row, line._scale, line._inclusive)
-
-
-_DISPATCH: dict[type, Any] = {
-    **copyreg.dispatch_table,
-    types.MappingProxyType: _reduce_mapping_proxy,
-    PricedLine: _reduce_priced_line,
-}
-
-
-def dumps(value: object) -> bytes:
-    """Pickle ``value`` (an order, a context, a priced order, or containers of them), also where
-    plain :func:`pickle.dumps` cannot; :func:`pickle.loads` reads it back."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
-    pickler.dump(value)
-    return buffer.getvalue()
 
 
 def _pairs(items: Iterable[Pair | DraftOrder], context: PricingContext | None) -> Iterator[Pair]:
@@ -84,11 +52,15 @@ def _pairs(items: Iterable[Pair | DraftOrder], context: PricingContext | None) -
 
 
 def _price_chunk(payload: bytes) -> bytes | None:
-    """In a worker: price a pickled chunk of pairs; None if any order fails (the caller then
-    prices the chunk itself, to raise the error with its own traceback)."""
+    """In a worker: price a pickled chunk of pairs and apply ``result`` to each; None if any
+    order fails (the caller then prices the chunk itself, to raise the error with its own
+    traceback)."""
     try:
-        pairs: list[Pair] = pickle.loads(payload)
-        return dumps([price(order, context) for order, context in pairs])
+        pairs, result = pickle.loads(payload)
+        priced = [price(order, context) for order, context in pairs]
+        return pickle.dumps(
+            priced if result is None else [result(p) for p in priced], pickle.HIGHEST_PROTOCOL
+        )
     except Exception:
         return None
 
@@ -99,44 +71,77 @@ def _positive(name: str, value: object) -> int:
     return value
 
 
+@overload
 def price_batch(
     items: Iterable[Pair] | Iterable[DraftOrder],
     context: PricingContext | None = None,
     *,
     processes: int = 1,
     chunk_size: int = 1000,
-) -> Iterator[PricedOrder]:
+    result: None = None,
+) -> Iterator[PricedOrder]: ...
+
+
+@overload
+def price_batch(
+    items: Iterable[Pair] | Iterable[DraftOrder],
+    context: PricingContext | None = None,
+    *,
+    processes: int = 1,
+    chunk_size: int = 1000,
+    result: Callable[[PricedOrder], T],
+) -> Iterator[T]: ...
+
+
+def price_batch(
+    items: Iterable[Pair] | Iterable[DraftOrder],
+    context: PricingContext | None = None,
+    *,
+    processes: int = 1,
+    chunk_size: int = 1000,
+    result: Callable[[PricedOrder], Any] | None = None,
+) -> Iterator[Any]:
     """Price each order, lazily, in input order: ``items`` are orders priced in ``context``, or
-    ``(order, context)`` pairs. ``processes > 1`` prices chunks of ``chunk_size`` orders in
-    worker processes; it pays off when pricing an order costs more than sending it there and its
-    breakdown back (large orders, big promotion books), and not for small ones.
+    ``(order, context)`` pairs.
+
+    ``result``, if given, is applied to each priced order and its value is yielded instead
+    (``operator.attrgetter("total")``, say). ``processes > 1`` prices chunks of ``chunk_size``
+    orders in worker processes, which apply ``result`` there, so it must pickle (a module-level
+    function, an ``attrgetter``, a ``functools.partial`` of either). Workers pay off when
+    pricing an order costs more than sending it there and what ``result`` keeps back.
     """
     _positive("processes", processes)
     _positive("chunk_size", chunk_size)
+    if result is not None and not callable(result):
+        raise ValidationError("result", f"expected a function of a PricedOrder, got {result!r}")
     pairs = _pairs(items, context)
     if processes == 1:
         for order, own in pairs:
-            yield price(order, own)
+            priced = price(order, own)
+            yield priced if result is None else result(priced)
         return
     chunks = iter(lambda: list(itertools.islice(pairs, chunk_size)), [])
     pending: deque[tuple[list[Pair], Future[bytes | None]]] = deque()
     executor = ProcessPoolExecutor(max_workers=processes)
     try:
         for chunk in chunks:
-            pending.append((chunk, executor.submit(_price_chunk, dumps(chunk))))
+            payload = pickle.dumps((chunk, result), pickle.HIGHEST_PROTOCOL)
+            pending.append((chunk, executor.submit(_price_chunk, payload)))
             if len(pending) >= processes * _IN_FLIGHT_PER_PROCESS:
-                yield from _results(*pending.popleft())
+                yield from _results(*pending.popleft(), result)
         while pending:
-            yield from _results(*pending.popleft())
+            yield from _results(*pending.popleft(), result)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _results(chunk: list[Pair], future: Future[bytes | None]) -> Iterator[PricedOrder]:
+def _results(
+    chunk: list[Pair], future: Future[bytes | None], result: Callable[[PricedOrder], Any] | None
+) -> Iterator[Any]:
     payload = future.result()
     if payload is None:
         for order, context in chunk:
-            yield price(order, context)
+            priced = price(order, context)
+            yield priced if result is None else result(priced)
         return
-    priced: list[PricedOrder] = pickle.loads(payload)
-    yield from priced
+    yield from pickle.loads(payload)

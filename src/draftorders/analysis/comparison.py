@@ -11,7 +11,6 @@ import html
 import statistics
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -19,6 +18,7 @@ import attrs
 from draftorders.analysis import charts
 from draftorders.analysis.scenario import Scenario
 from draftorders.errors import CurrencyMismatch, ValidationError
+from draftorders.frozen import FrozenDict
 from draftorders.money import Money, Scale
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricedOrder, price
@@ -168,8 +168,8 @@ class _Tally:
             revenue=money(self.revenue),
             net_sales=money(self.net),
             discounts=money(self.discounts),
-            promotion_discounts=MappingProxyType({k: money(self.promotions[k]) for k in ids}),
-            promotion_orders=MappingProxyType({k: self.promotion_orders[k] for k in ids}),
+            promotion_discounts=FrozenDict({k: money(self.promotions[k]) for k in ids}),
+            promotion_orders=FrozenDict({k: self.promotion_orders[k] for k in ids}),
             tax=money(self.tax),
             shipping=money(self.shipping),
             margin=money(self.margin),

@@ -162,6 +162,11 @@ class PricedLine:
     def __delattr__(self, name: str) -> None:
         raise attrs.exceptions.FrozenInstanceError
 
+    def __reduce__(self) -> tuple[type[PricedLine], tuple[LineRow, Scale, bool]]:
+        """Pickled as its constructor's arguments: it refuses the attribute-by-attribute
+        restore pickle would do otherwise."""
+        return PricedLine, (self._row, self._scale, self._inclusive)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PricedLine):
             return NotImplemented
