@@ -206,15 +206,17 @@ def allocate_units(
         )
     if not total:
         return [0] * len(weights)
-    scaled = [total * weight for weight in weights]
-    parts = [exact // whole for exact in scaled]
+    parts = []
+    rests = []  # negated, so that an ascending sort puts the largest remainder first
+    for weight in weights:
+        part, rest = divmod(total * weight, whole)
+        parts.append(part)
+        rests.append(-rest)
     leftover = total - sum(parts)
     if leftover:
-        # Remainders negated, so an ascending sort puts the largest first. Sorting positions
-        # by key, then (stably) by remainder, gives the tie-break by key without building a
-        # tuple per part: this runs over every line of an order, twice.
-        rests = [part * whole - exact for exact, part in zip(scaled, parts, strict=True)]
         if remainder is Remainder.LARGEST:
+            # Positions by key, then (stably) by remainder: the tie-break by key without a
+            # tuple per part. This runs over every line of an order, twice.
             order = sorted(range(len(parts)), key=keys.__getitem__)
             order.sort(key=rests.__getitem__)
         else:
