@@ -192,15 +192,15 @@ class _Run:
             basis=context.rounding.order_discount_basis,
             cover_shipping=context.rounding.order_discounts_cover_shipping,
         )
+        before_order = self.before_order
         plan = plan_promotions(
             context.promotions,
-            [row.item for row in rows],
+            order.lines,  # the rows' items, in the same order
             [row.unit for row in rows],
-            [row.net for row in rows],
+            before_order,  # the nets; the plan works on its own copy
             self.shipping,
             situation,
         )
-        before_order = self.before_order
         kind, order_class = AdjustmentKind.PROMOTION, PromotionClass.ORDER
         for given in plan.line_discounts:
             source = given.promotion.source
