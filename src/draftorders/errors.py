@@ -47,6 +47,8 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 __all__ = [
     "AmountChanged",
     "AmountExceedsDue",
@@ -88,7 +90,27 @@ __all__ = [
 
 
 class DraftOrdersError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose.
+
+    Every one pickles, with its fields, so an error raised in a worker process (a process
+    pool, Dask) reaches the caller as itself. Most take other arguments than their message, so
+    each remembers the arguments it was made with, and is made again from them when read back.
+    """
+
+    _made_with: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        error = super().__new__(cls, *args, **kwargs)
+        error._made_with = (args, kwargs)
+        return error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args, kwargs = self._made_with
+        return _remake, (type(self), args, kwargs)
+
+
+def _remake(kind: type[DraftOrdersError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return kind(*args, **kwargs)
 
 
 class ValidationError(DraftOrdersError, ValueError):
