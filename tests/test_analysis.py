@@ -13,9 +13,11 @@ import pickle
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
@@ -33,7 +35,7 @@ from draftorders import (
     ValidationError,
     price,
 )
-from draftorders.analysis import Scenario, compare, price_batch
+from draftorders.analysis import Scenario, compare, price_batch, price_partitions
 from draftorders.invoice import Party, build_invoice
 from draftorders.promotions import BuyXGetY, FreeShipping, Promotion, PromotionBook, Target
 
@@ -136,6 +138,63 @@ def test_processes_and_chunk_size_are_positive_whole_numbers(value: object):
         list(price_batch(small_orders(), BASE.context, processes=value))  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         list(price_batch(small_orders(), BASE.context, chunk_size=value))  # type: ignore[arg-type]
+
+
+def slice_of_generated(start: int, count: int) -> list[DraftOrder]:
+    """A partition's loader: orders ``start`` to ``start + count`` of the generated ones."""
+    return generated(start + count)[start:]
+
+
+def failing_partition() -> list[DraftOrder]:
+    raise RuntimeError("the partition's file is missing")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_partitions_load_their_own_orders_and_come_back_in_order(processes: int):
+    partitions = [partial(slice_of_generated, start, 8) for start in range(0, 40, 8)]
+    context = WHAT_IF.ORDER_10.context
+
+    priced = list(price_partitions(partitions, context, processes=processes))
+    totals = list(
+        price_partitions(partitions, context, processes=processes, result=attrgetter("total"))
+    )
+
+    expected = [price(order, context) for order in generated(40)]
+    assert priced == expected
+    assert totals == [p.total for p in expected]
+
+
+@pytest.mark.parametrize(("processes", "most_loaded"), [(1, 1), (2, 2 * 2 + 1)])
+def test_partitions_are_taken_lazily(processes: int, most_loaded: int):
+    taken = 0
+
+    def partitions() -> Iterator[Any]:
+        nonlocal taken
+        for start in range(0, 60, 3):
+            taken += 1
+            yield partial(slice_of_generated, start, 3)
+
+    results = price_partitions(partitions(), BASE.context, processes=processes)
+    first = next(results)
+    results.close()
+
+    assert first.order_id == generated(1)[0].id
+    assert 1 <= taken <= most_loaded < 20
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_failing_partition_raises_its_own_error_in_the_caller(processes: int):
+    partitions = [partial(slice_of_generated, 0, 2), failing_partition]
+
+    with pytest.raises(RuntimeError, match="file is missing"):
+        list(price_partitions(partitions, BASE.context, processes=processes))
+
+
+def test_a_partition_that_is_not_a_function_or_a_bad_context_is_refused():
+    with pytest.raises(ValidationError, match="partitions"):
+        list(price_partitions([generated(2)], BASE.context))  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="context"):
+        list(price_partitions([], None))  # type: ignore[arg-type]
 
 
 def test_a_promotion_book_pickles_and_rebuilds_its_index():
