@@ -99,11 +99,13 @@ def batch() -> dict[str, float | int | str]:
     orders = [order for order, _ in built] * repeat
     kernel_orders = [lines for _, lines in built] * repeat
     expected = [read(price(order, ctx))[2] for order, _ in built]
+    size = BATCH_ORDERS // BATCH_PARTITIONS
     with tempfile.TemporaryDirectory() as directory:
-        partitions = partition_files(orders, BATCH_ORDERS // BATCH_PARTITIONS, Path(directory))
+        partitions = partition_files(orders, size, Path(directory))
         if (
             totals(orders[: 2 * BATCH_DISTINCT], ctx, 2) != expected * 2
-            or partitioned_totals(partitions[:2], ctx, 2) != expected
+            or partitioned_totals(partitions[:2], ctx, 2)
+            != [expected[i % BATCH_DISTINCT] for i in range(2 * size)]
             or kernel_totals(kernel_orders[:BATCH_DISTINCT]) != expected
         ):
             raise SystemExit("batch pricing disagrees with price(): benchmark void")
