@@ -151,7 +151,7 @@ class _Run:
                 amount, why = discount_amount(item.discount, row.net, item.quantity)
                 row.net -= amount
                 row.discount += amount
-                charges = row.charges
+                charges = row.charges  # packed: length, kind, source, amount, reason
                 charges += (3 + len(why), _MANUAL, "manual:line-discount", -amount)
                 charges += why
 
@@ -211,7 +211,7 @@ class _Run:
                 row = rows[index]
                 row.net -= amount
                 row.discount += amount
-                charges = row.charges
+                charges = row.charges  # packed: length, kind, source, amount, reason
                 charges += (3 + len(why), kind, source, -amount)
                 charges += why
                 if product_level:
@@ -286,7 +286,7 @@ class _Run:
             if part:
                 row.net -= part
                 row.discount += part
-                row.charges += (
+                row.charges += (  # packed: length, then its 10 fields
                     10,
                     kind,
                     source,

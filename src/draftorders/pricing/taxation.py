@@ -131,7 +131,7 @@ class Taxer:
             tax = divide(amount * num, den)
             base = amount - tax if inclusive else amount
             why = reasons.tax
-            return (
+            return (  # packed: length, then its 12 fields
                 12,
                 rate,
                 base,
@@ -162,6 +162,7 @@ class Taxer:
             tax = divide(amount * num, den)
             total += tax
             packed += (12, rate, amount, tax, why, scale, rate, False, amount, num, den, tax, mode)
+            # packed: length, then its 12 fields; a record of its own would be one more object
         return packed, total
 
     def _per_rate(self, amount: int, quantity: int, factors: RateFactors) -> Taxed:
