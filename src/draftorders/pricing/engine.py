@@ -234,7 +234,8 @@ class _Run:
             else:
                 policy = self.context.rounding
                 cover = policy.order_discounts_cover_shipping and self.shipping_charged > 0
-                subtotal = sum(row.net for row in eligible)
+                nets = [row.net for row in eligible]
+                subtotal = sum(nets)
                 basis = subtotal
                 if policy.order_discount_basis is DiscountBasis.ORIGINAL:
                     positions = {id(row): i for i, row in enumerate(self.rows)}
@@ -248,15 +249,16 @@ class _Run:
                     "largest remainder"
                 )
                 what = (reasons.share_of, why)
-                self.split(eligible, amount, _MANUAL, "manual:order-discount", what, cover)
+                self.split(eligible, nets, amount, _MANUAL, "manual:order-discount", what, cover)
         for charge in self.order.charges:
             if charge.kind is ChargeKind.CREDIT and charge.taxable:
                 eligible = [row for row in self.rows if row.net > 0]
-                available = sum(row.net for row in eligible)
-                amount = min(self.scale.units(charge.amount.amount), available)
+                nets = [row.net for row in eligible]
+                amount = min(self.scale.units(charge.amount.amount), sum(nets))
                 if amount:
                     self.split(
                         eligible,
+                        nets,
                         amount,
                         AdjustmentKind.CREDIT,
                         charge.source,
@@ -266,18 +268,18 @@ class _Run:
     def split(
         self,
         rows: list[LineRow],
+        nets: list[int],
         amount: int,
         kind: AdjustmentKind,
         source: str,
         what: Why,
         shipping: bool = False,
     ) -> None:
-        """Take ``amount`` off ``rows`` (and shipping) in proportion to their amounts, by
+        """Take ``amount`` off ``rows`` (and shipping) in proportion to their ``nets``, by
         largest remainder."""
-        weights = [row.net for row in rows]
+        weights = [*nets, self.shipping_charged] if shipping else nets
         keys = [row.item.id for row in rows]
         if shipping:
-            weights.append(self.shipping_charged)
             keys.append(SHIPPING)
         subtotal = sum(weights)
         shares = allocate_units(amount, weights, keys, self.remainder)

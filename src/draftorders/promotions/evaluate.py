@@ -286,7 +286,8 @@ class _Scenario:
             indexes = [i for i, net in enumerate(nets) if net > 0]
         else:
             indexes = [i for i in target.positions(self.items) if nets[i] > 0]
-        subtotal = sum(map(nets.__getitem__, indexes))
+        weights = [nets[i] for i in indexes]
+        subtotal = sum(weights)
         if self.unmet(promotion, indexes, subtotal):
             return
         benefit = promotion.benefit
@@ -316,8 +317,10 @@ class _Scenario:
             self.reject(promotion, f"{benefit.label}: nothing to discount")
             return
         items = self.items
-        weights = [nets[i] for i in indexes] + ([shipping] if cover else [])
-        keys = [items[i].id for i in indexes] + (["shipping"] if cover else [])
+        keys = [items[i].id for i in indexes]
+        if cover:
+            weights.append(shipping)
+            keys.append("shipping")
         shares = allocate_units(amount, weights, keys, situation.remainder)
         scale = self.scale
         positions, amounts, reasons = [], [], []
