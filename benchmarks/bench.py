@@ -177,6 +177,9 @@ def main() -> None:
             per_size[str(n)]["naive_ratio"] >= 5 for n in SIZES
         ),
         "linear_cost_per_line_10000_vs_100": linear,
+        "reference_cost_per_line_10000_vs_100": (
+            per_size["10000"]["reference_us_per_line"] / per_size["100"]["reference_us_per_line"]
+        ),
         "promotions_10000_within_1_5x_of_10": promo_ratio <= 1.5,
         "batch_one_process_under_3s": one_process < 3,
         "machine_reference_slower_than_issue_by": speed,
