@@ -30,15 +30,11 @@ class Target:
 
     def matches(self, item: LineItem) -> bool:
         """True if the line is one of the targeted products."""
-        return (
-            item.sku in self.skus
-            or not self.tags.isdisjoint(item.tags)
-            or not self.collections.isdisjoint(item.collections)
-        )
+        return bool(self.positions((item,)))
 
     def positions(self, items: Sequence[LineItem]) -> list[int]:
-        """The positions of the targeted lines among ``items``: :meth:`matches` over a whole
-        order in one pass."""
+        """The positions of the targeted lines among ``items`` (a SKU, a tag or a collection
+        in common), found in one pass over the order."""
         skus, tags, collections = self.skus, self.tags, self.collections
         return [
             i
