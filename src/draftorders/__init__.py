@@ -1,9 +1,7 @@
 """draftorders: build draft orders, price them to the cent with explanations, and complete them."""
 
 from draftorders.billing import BillingInterval, BillingPlan
-from draftorders.cashier import Cashier, Payment
 from draftorders.catalog import Catalog, Product
-from draftorders.checkout import Checkout, CheckoutSession
 from draftorders.checkout_links import CheckoutLinks
 from draftorders.clock import Clock, FixedClock, SystemClock
 from draftorders.customers import Address, Customer
@@ -11,13 +9,16 @@ from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
     AmountChanged,
     AmountExceedsDue,
+    BelowPaid,
     CheckoutLinkRefused,
     ConcurrencyConflict,
     ConsentRequired,
     CurrencyMismatch,
+    CustomerNotFound,
     DeliveryFailed,
     DiscountExceedsAmount,
     DraftOrdersError,
+    DuplicateCustomer,
     DuplicateOrderId,
     FloatAmountError,
     GatewayFailed,
@@ -32,11 +33,14 @@ from draftorders.errors import (
     InvoiceOutdated,
     MalformedOrderDetails,
     MissingExtra,
+    MoneyOnOrder,
     NotFound,
     NothingDue,
+    OrderDeleted,
     OrderLocked,
     OrderNotFound,
     PaymentError,
+    PaymentInFlight,
     PromotionError,
     ProviderError,
     ShippingAddressRequired,
@@ -44,17 +48,19 @@ from draftorders.errors import (
     UnknownLine,
     UnknownSku,
     UnknownTransaction,
+    UsageLimitReached,
     ValidationError,
 )
 from draftorders.events import (
     InvoiceSent,
+    OrderCancelled,
     OrderCompleted,
     OrderEvent,
     RevertedToDraft,
     TransactionRecorded,
 )
 from draftorders.explain import Adjustment, AdjustmentKind
-from draftorders.inventory import Inventory, InventoryChange, InventoryPolicy, StockLevel
+from draftorders.inventory import InventoryChange, InventoryPolicy, StockLevel
 from draftorders.invoice import (
     Invoice,
     InvoiceLocale,
@@ -71,15 +77,26 @@ from draftorders.line_item import LineItem, LineKind
 from draftorders.measures import Dimensions, LengthUnit, Weight, WeightUnit
 from draftorders.money import Money, minor_units, to_money
 from draftorders.note_templates import STANDARD_TEMPLATES, NoteTemplate, TemplateBook
-from draftorders.notifications import Mailer, Outbox, Security, SmtpMailer
+from draftorders.notifications import (
+    Backoff,
+    InMemoryMailer,
+    Mailer,
+    MessageStatus,
+    OutboxMessage,
+    Security,
+    SmtpMailer,
+)
 from draftorders.order import DraftOrder, ShippingLine, Status
 from draftorders.order_details import DetailsFormat, OrderDetails
 from draftorders.payment_terms import PaymentTerms
 from draftorders.payments import (
     FakeGateway,
+    GatewayNotice,
     GatewayResult,
     ManualMethod,
+    NoticeEvent,
     Outcome,
+    PaymentClaim,
     PaymentGateway,
     PaymentMethod,
     PaymentStatus,
@@ -87,7 +104,6 @@ from draftorders.payments import (
     Transaction,
     TransactionKind,
     TransactionStatus,
-    Wallet,
 )
 from draftorders.pricing import (
     BillingGroup,
@@ -109,8 +125,23 @@ from draftorders.rounding import (
     TaxLevel,
     allocate,
 )
-from draftorders.service import DraftOrderService, InvoiceDelivery
-from draftorders.storage import InMemoryStore, Store
+from draftorders.shop import (
+    Cashier,
+    Checkout,
+    CheckoutSession,
+    Customers,
+    Dispatcher,
+    Drafts,
+    InvoiceDelivery,
+    Invoicing,
+    Payment,
+    Ports,
+    ReconcileReport,
+    Shop,
+    ShopApp,
+    Stock,
+)
+from draftorders.storage import InMemoryStore, Store, Tombstone, Unit
 from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
 
 __version__ = "0.1.0"
@@ -123,6 +154,8 @@ __all__ = [
     "AdjustmentKind",
     "AmountChanged",
     "AmountExceedsDue",
+    "Backoff",
+    "BelowPaid",
     "BillingGroup",
     "BillingInterval",
     "BillingPlan",
@@ -137,24 +170,30 @@ __all__ = [
     "ConsentRequired",
     "CurrencyMismatch",
     "Customer",
+    "CustomerNotFound",
+    "Customers",
     "DeliveryFailed",
     "DetailsFormat",
     "Dimensions",
     "DiscountBasis",
     "DiscountExceedsAmount",
     "DiscountKind",
+    "Dispatcher",
     "DraftOrder",
-    "DraftOrderService",
     "DraftOrdersError",
+    "Drafts",
+    "DuplicateCustomer",
     "DuplicateOrderId",
     "FakeGateway",
     "FixedClock",
     "FlatRateTax",
     "FloatAmountError",
     "GatewayFailed",
+    "GatewayNotice",
     "GatewayResult",
     "HeaderInjection",
     "IdempotencyConflict",
+    "InMemoryMailer",
     "InMemoryStore",
     "InclusiveTarget",
     "InsufficientStock",
@@ -163,7 +202,6 @@ __all__ = [
     "InvalidPercentage",
     "InvalidQuantity",
     "InvalidTransition",
-    "Inventory",
     "InventoryChange",
     "InventoryPolicy",
     "Invoice",
@@ -172,6 +210,7 @@ __all__ = [
     "InvoiceNumbering",
     "InvoiceOutdated",
     "InvoiceSent",
+    "Invoicing",
     "Jurisdiction",
     "LengthUnit",
     "LineItem",
@@ -180,26 +219,34 @@ __all__ = [
     "MalformedOrderDetails",
     "ManualDiscount",
     "ManualMethod",
+    "MessageStatus",
     "MissingExtra",
     "Money",
+    "MoneyOnOrder",
     "NotFound",
     "NoteTemplate",
     "NothingDue",
+    "NoticeEvent",
+    "OrderCancelled",
     "OrderCompleted",
+    "OrderDeleted",
     "OrderDetails",
     "OrderEvent",
     "OrderLocked",
     "OrderNotFound",
-    "Outbox",
+    "OutboxMessage",
     "Outcome",
     "Party",
     "Payment",
+    "PaymentClaim",
     "PaymentError",
     "PaymentGateway",
+    "PaymentInFlight",
     "PaymentMethod",
     "PaymentStatus",
     "PaymentSummary",
     "PaymentTerms",
+    "Ports",
     "PricedBilling",
     "PricedCharge",
     "PricedLine",
@@ -209,6 +256,7 @@ __all__ = [
     "Product",
     "PromotionError",
     "ProviderError",
+    "ReconcileReport",
     "Remainder",
     "RevertedToDraft",
     "RoundingMode",
@@ -217,8 +265,11 @@ __all__ = [
     "SentInvoice",
     "ShippingAddressRequired",
     "ShippingLine",
+    "Shop",
+    "ShopApp",
     "SmtpMailer",
     "Status",
+    "Stock",
     "StockLevel",
     "Store",
     "SystemClock",
@@ -229,17 +280,19 @@ __all__ = [
     "TaxRate",
     "TaxTable",
     "TemplateBook",
+    "Tombstone",
     "Transaction",
     "TransactionKind",
     "TransactionRecorded",
     "TransactionStatus",
     "Transition",
+    "Unit",
     "UnknownCode",
     "UnknownLine",
     "UnknownSku",
     "UnknownTransaction",
+    "UsageLimitReached",
     "ValidationError",
-    "Wallet",
     "Weight",
     "WeightUnit",
     "__version__",

@@ -22,10 +22,14 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      ├─ NotFound (also LookupError)
      │   ├─ UnknownSku                no product with that SKU in the catalog
      │   ├─ UnknownLine               no line with that id on the order
-     │   └─ OrderNotFound             no order with that id in the store
+     │   ├─ OrderNotFound             no order with that id in the store
+     │   │   └─ OrderDeleted          the order was deleted (its id is never used again)
+     │   └─ CustomerNotFound          no customer with that id in the directory
      ├─ PromotionError
-     │   └─ UnknownCode               a coupon code that no promotion has
-     ├─ DuplicateOrderId              an order id already used in the store
+     │   ├─ UnknownCode               a coupon code that no promotion has
+     │   └─ UsageLimitReached         a promotion used up while the order was completing
+     ├─ DuplicateOrderId              an order id already used in the store (or deleted)
+     ├─ DuplicateCustomer             a customer id or email already in the directory
      ├─ InvalidTransition             action not allowed from the order's status
      ├─ InvoiceOutdated               paying or re-sending an invoice whose total no longer holds
      ├─ OrderLocked                   edit of a sent or completed order
@@ -37,12 +41,16 @@ Errors carry structured fields: tell them apart by type and fields, never by mes
      │   ├─ AmountChanged             the amount to pay is not the one the customer was shown
      │   ├─ ConsentRequired           charging a method on file without the customer's consent
      │   ├─ IdempotencyConflict       an idempotency key reused for a different request
-     │   └─ UnknownTransaction        no transaction with that id on the order
+     │   ├─ UnknownTransaction        no transaction with that id on the order
+     │   ├─ PaymentInFlight           another payment of the order is being asked right now
+     │   ├─ MoneyOnOrder              deleting an order that has money records
+     │   └─ BelowPaid                 an edit that would bring the total below what was paid
      ├─ CheckoutLinkRefused           a checkout link that is tampered, expired or stale
      ├─ InsufficientStock             not enough of a SKU in stock, and no back-orders
+     ├─ StoreSchemaError              a database written by a newer release, or not migrated
      └─ ProviderError                 an adapter (tax engine, ...) failed; the cause is chained
-         ├─ DeliveryFailed            the mailer could not send; the order is left as it was
-         └─ GatewayFailed             the payment gateway failed; nothing was recorded
+         ├─ DeliveryFailed            the mailer could not send; the message waits for a retry
+         └─ GatewayFailed             the gateway failed; the payment's claim waits for reconcile
 """
 
 from __future__ import annotations
@@ -52,13 +60,16 @@ from typing import Any, Self
 __all__ = [
     "AmountChanged",
     "AmountExceedsDue",
+    "BelowPaid",
     "CheckoutLinkRefused",
     "ConcurrencyConflict",
     "ConsentRequired",
     "CurrencyMismatch",
+    "CustomerNotFound",
     "DeliveryFailed",
     "DiscountExceedsAmount",
     "DraftOrdersError",
+    "DuplicateCustomer",
     "DuplicateOrderId",
     "FloatAmountError",
     "GatewayFailed",
@@ -73,18 +84,23 @@ __all__ = [
     "InvoiceOutdated",
     "MalformedOrderDetails",
     "MissingExtra",
+    "MoneyOnOrder",
     "NotFound",
     "NothingDue",
+    "OrderDeleted",
     "OrderLocked",
     "OrderNotFound",
     "PaymentError",
+    "PaymentInFlight",
     "PromotionError",
     "ProviderError",
     "ShippingAddressRequired",
+    "StoreSchemaError",
     "UnknownCode",
     "UnknownLine",
     "UnknownSku",
     "UnknownTransaction",
+    "UsageLimitReached",
     "ValidationError",
 ]
 
@@ -199,8 +215,31 @@ class UnknownLine(NotFound):
 class OrderNotFound(NotFound):
     """The store has no order with this id."""
 
-    def __init__(self, order_id: str) -> None:
-        super().__init__(order_id, f"no order {order_id!r} in the store")
+    def __init__(self, order_id: str, message: str | None = None) -> None:
+        super().__init__(order_id, message or f"no order {order_id!r} in the store")
+        self.order_id = order_id
+
+
+class OrderDeleted(OrderNotFound):
+    """The order was deleted; the store keeps its tombstone so the id is never used again."""
+
+    def __init__(self, order_id: str, deleted_at: object) -> None:
+        super().__init__(
+            order_id,
+            f"order {order_id!r} was deleted at {deleted_at}; its id is not used again",
+        )
+        self.deleted_at = deleted_at
+
+
+class CustomerNotFound(NotFound):
+    """The customer directory has no customer with this id."""
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(
+            customer_id,
+            f"no customer {customer_id!r} in the directory; create one with customers.create",
+        )
+        self.customer_id = customer_id
 
 
 class PromotionError(DraftOrdersError):
@@ -215,12 +254,42 @@ class UnknownCode(PromotionError, ValueError):
         self.code = code
 
 
+class UsageLimitReached(PromotionError):
+    """A promotion's usage limit was reached by other orders while this one was completing;
+    nothing was charged or completed. Price the order again (it no longer gets the promotion)
+    and, for a sent invoice, revert it to draft and send it again."""
+
+    def __init__(
+        self, promotion_id: str, limit: int, used: int, customer_id: str | None = None
+    ) -> None:
+        whose = f" by customer {customer_id!r}" if customer_id is not None else ""
+        super().__init__(
+            f"promotion {promotion_id!r} was used {used} of {limit} time(s){whose}: it is used "
+            "up; price the order again without it"
+        )
+        self.promotion_id = promotion_id
+        self.limit = limit
+        self.used = used
+        self.customer_id = customer_id
+
+
 class DuplicateOrderId(DraftOrdersError):
-    """An order with this id already exists in the store."""
+    """An order with this id exists, or existed and was deleted: ids are never used twice."""
 
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order id {order_id!r} is already used; choose another id")
         self.order_id = order_id
+
+
+class DuplicateCustomer(DraftOrdersError):
+    """A customer with this id, or this email, is already in the directory."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(
+            f"a customer with {field} {value!r} is already in the directory; find and use it"
+        )
+        self.field = field
+        self.value = value
 
 
 class InvalidTransition(DraftOrdersError):
@@ -255,7 +324,7 @@ class OrderLocked(DraftOrdersError):
         hint = (
             "revert it to draft first"
             if status == "invoice_sent"
-            else "a completed order is final; duplicate it to make a new draft"
+            else f"a {status} order is final; duplicate it to make a new draft"
         )
         super().__init__(f"order {order_id!r} is {status} and locked: cannot {edit}; {hint}")
         self.order_id = order_id
@@ -287,7 +356,7 @@ class ProviderError(DraftOrdersError):
 
 
 class DeliveryFailed(ProviderError):
-    """The mailer could not send a message; the order and the invoice numbers are unchanged."""
+    """The mailer could not send a message; it stays in the outbox and is tried again later."""
 
 
 class MissingExtra(DraftOrdersError):
@@ -302,8 +371,10 @@ class MissingExtra(DraftOrdersError):
 
 
 class GatewayFailed(ProviderError):
-    """The payment gateway raised or timed out; no transaction was recorded, and a retry with
-    the same idempotency key cannot charge twice."""
+    """The payment gateway raised or timed out, so whether money moved is unknown. The
+    payment's claim stays open: the next payment call on the order, or ``reconcile``, asks the
+    gateway again with the same idempotency key and records its answer, so nothing is charged
+    twice and nothing charged goes unrecorded."""
 
 
 class PaymentError(DraftOrdersError):
@@ -358,6 +429,50 @@ class UnknownTransaction(PaymentError, LookupError):
         self.transaction_id = transaction_id
 
 
+class PaymentInFlight(PaymentError):
+    """Another payment call on this order is between claiming its money and recording the
+    gateway's answer; nothing was asked of the gateway. Try again in a moment; a claim left by
+    a crashed process is settled by ``Cashier.reconcile``."""
+
+    def __init__(self, order_id: str, claim_id: str, since: object) -> None:
+        super().__init__(
+            f"order {order_id!r} has a payment in flight ({claim_id}, since {since}); try "
+            "again in a moment, or reconcile it if its process stopped"
+        )
+        self.order_id = order_id
+        self.claim_id = claim_id
+        self.since = since
+
+
+class MoneyOnOrder(PaymentError):
+    """An order with money records (payments, refunds, even a decline) is never deleted: its
+    records would lose their order. Cancel it instead, and refund what was paid."""
+
+    def __init__(self, order_id: str, transactions: int, net_paid: object) -> None:
+        super().__init__(
+            f"order {order_id!r} has {transactions} money record(s) ({net_paid} held): it "
+            "cannot be deleted; cancel it and refund what was paid"
+        )
+        self.order_id = order_id
+        self.transactions = transactions
+        self.net_paid = net_paid
+
+
+class BelowPaid(PaymentError):
+    """An edit that would bring the order's total below what was paid on it; nothing was
+    saved. Refund the overpayment first, then edit."""
+
+    def __init__(self, order_id: str, total: object, paid: object, overpayment: object) -> None:
+        super().__init__(
+            f"order {order_id!r} would total {total} but {paid} was paid on it: refund "
+            f"{overpayment} first, then edit"
+        )
+        self.order_id = order_id
+        self.total = total
+        self.paid = paid
+        self.overpayment = overpayment
+
+
 class CheckoutLinkRefused(DraftOrdersError):
     """A checkout link that is not valid. The message says nothing about the order; ``reason``
     (``"tampered"``, ``"expired"``, ``"stale"``) is for logs, not for the customer."""
@@ -376,6 +491,20 @@ class AmountChanged(PaymentError):
         self.order_id = order_id
         self.shown = shown
         self.now = now
+
+
+class StoreSchemaError(DraftOrdersError):
+    """The database's schema is not the one this release writes: newer (written by a later
+    release: upgrade the library) or unknown (not a draftorders database)."""
+
+    def __init__(self, found: object, expected: object, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"the database is at schema {found!r}, this release needs {expected!r}; "
+            "upgrade draftorders, or point the store at its own database"
+        )
+        self.found = found
+        self.expected = expected
 
 
 class InsufficientStock(DraftOrdersError):

@@ -6,7 +6,14 @@ import attrs
 
 from draftorders.money import Money
 
-__all__ = ["InvoiceSent", "OrderCompleted", "OrderEvent", "RevertedToDraft", "TransactionRecorded"]
+__all__ = [
+    "InvoiceSent",
+    "OrderCancelled",
+    "OrderCompleted",
+    "OrderEvent",
+    "RevertedToDraft",
+    "TransactionRecorded",
+]
 
 
 @attrs.frozen
@@ -33,7 +40,8 @@ class RevertedToDraft:
 
 @attrs.frozen
 class OrderCompleted:
-    """Payment was accepted; the order is completed and on the orders list.
+    """The order was completed (paid, or accepted with payment to come); it is on the orders
+    list.
 
     ``promotions`` are the ids of the promotions it used, for usage limits.
     """
@@ -43,6 +51,15 @@ class OrderCompleted:
     total: Money
     promotions: tuple[str, ...] = ()
     customer_id: str | None = None
+
+
+@attrs.frozen
+class OrderCancelled:
+    """The order was cancelled (given up, kept with its money records)."""
+
+    order_id: str
+    version: int
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -57,4 +74,4 @@ class TransactionRecorded:
     amount: Money
 
 
-OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted | TransactionRecorded
+OrderEvent = InvoiceSent | RevertedToDraft | OrderCompleted | OrderCancelled | TransactionRecorded

@@ -8,14 +8,19 @@ sent here; the service does that.
 from           action           to
 =============  ===============  =================
 draft          send_invoice     invoice_sent
-draft          accept_payment   completed
+draft          complete         completed
+draft          cancel           cancelled
 invoice_sent   resend_invoice   invoice_sent
 invoice_sent   revert_to_draft  draft
-invoice_sent   accept_payment   completed
+invoice_sent   complete         completed
+invoice_sent   cancel           cancelled
 =============  ===============  =================
 
 Re-sending leaves the order as it is (same version, so a checkout link stays valid), but only
-while it still prices at the total it was invoiced at.
+while it still prices at the total it was invoiced at. Completing is what accepting payment
+does: a payment that leaves nothing due completes the order, and so does accepting it with
+payment still to come (under its payment terms). Cancelling gives an order up without
+deleting it: an order with money on it is cancelled (and refunded), never deleted.
 """
 
 from __future__ import annotations
@@ -25,15 +30,22 @@ import enum
 import attrs
 
 from draftorders.errors import InvalidTransition, InvoiceOutdated, ValidationError
-from draftorders.events import InvoiceSent, OrderCompleted, OrderEvent, RevertedToDraft
+from draftorders.events import (
+    InvoiceSent,
+    OrderCancelled,
+    OrderCompleted,
+    OrderEvent,
+    RevertedToDraft,
+)
 from draftorders.order import DraftOrder, Status
 from draftorders.pricing import PricedOrder
 
 __all__ = [
     "Action",
     "Transition",
-    "accept_payment",
     "allowed_actions",
+    "cancel",
+    "complete",
     "resend_invoice",
     "revert_to_draft",
     "send_invoice",
@@ -46,15 +58,18 @@ class Action(enum.Enum):
     SEND_INVOICE = "send_invoice"
     RESEND_INVOICE = "resend_invoice"
     REVERT_TO_DRAFT = "revert_to_draft"
-    ACCEPT_PAYMENT = "accept_payment"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
 
 
 _TABLE: dict[tuple[Status, Action], Status] = {
     (Status.DRAFT, Action.SEND_INVOICE): Status.INVOICE_SENT,
-    (Status.DRAFT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
+    (Status.DRAFT, Action.COMPLETE): Status.COMPLETED,
+    (Status.DRAFT, Action.CANCEL): Status.CANCELLED,
     (Status.INVOICE_SENT, Action.RESEND_INVOICE): Status.INVOICE_SENT,
     (Status.INVOICE_SENT, Action.REVERT_TO_DRAFT): Status.DRAFT,
-    (Status.INVOICE_SENT, Action.ACCEPT_PAYMENT): Status.COMPLETED,
+    (Status.INVOICE_SENT, Action.COMPLETE): Status.COMPLETED,
+    (Status.INVOICE_SENT, Action.CANCEL): Status.CANCELLED,
 }
 
 
@@ -93,14 +108,14 @@ def revert_to_draft(order: DraftOrder) -> Transition:
     return Transition(moved, (RevertedToDraft(moved.id, order.version, moved.version),))
 
 
-def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
+def complete(order: DraftOrder, priced: PricedOrder) -> Transition:
     """Complete the order: it is final, belongs on the orders list, and its total is fixed
     (``completed_total``); whether it is paid is for its transactions to say.
 
     A sent invoice is paid at the total it was sent with: if the order now prices at another
     total, :class:`InvoiceOutdated` is raised and nothing changes.
     """
-    moved = attrs.evolve(_move(order, Action.ACCEPT_PAYMENT, priced), completed_total=priced.total)
+    moved = attrs.evolve(_move(order, Action.COMPLETE, priced), completed_total=priced.total)
     if order.invoiced_total is not None and order.invoiced_total != priced.total:
         raise InvoiceOutdated(order.id, order.invoiced_total, priced.total)
     customer_id = order.customer.id if order.customer is not None else None
@@ -108,6 +123,13 @@ def accept_payment(order: DraftOrder, priced: PricedOrder) -> Transition:
         moved.id, moved.version, priced.total, priced.applied_promotions, customer_id
     )
     return Transition(moved, (completed,))
+
+
+def cancel(order: DraftOrder, reason: str | None = None) -> Transition:
+    """Give the order up: it is final, kept with its money records, and off the drafts list.
+    Its invoice (if one was sent) is no longer payable."""
+    moved = _move(order, Action.CANCEL, None)
+    return Transition(moved, (OrderCancelled(moved.id, moved.version, reason),))
 
 
 def _move(order: DraftOrder, action: Action, priced: PricedOrder | None) -> DraftOrder:

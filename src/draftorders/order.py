@@ -51,7 +51,9 @@ class Status(enum.Enum):
     INVOICE_SENT = "invoice_sent"
     """Invoice sent to the customer; locked until paid or reverted to draft."""
     COMPLETED = "completed"
-    """Paid; on the orders list; final."""
+    """Accepted (paid, or payment pending under its terms); on the orders list; final."""
+    CANCELLED = "cancelled"
+    """Given up before completion; kept with its money records; final."""
 
 
 @attrs.frozen

@@ -23,16 +23,22 @@ from draftorders.errors import (
 from draftorders.money import Money, to_decimal, to_money
 
 __all__ = [
+    "aware_datetime",
+    "calendar_date",
     "check_money",
     "check_type",
     "exact_decimal",
     "loyalty_points",
     "money_amount",
     "non_empty_text",
+    "optional_aware_datetime",
+    "optional_key",
     "optional_text",
     "percent_range",
+    "plain_text",
     "positive",
     "positive_quantity",
+    "text_field",
     "text_set",
 ]
 
@@ -55,14 +61,38 @@ def check_type(*types: type) -> Validator:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tab, line feed and carriage return: no text needs them, and
 they make an invoice's HTML unreadable as XML."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates: not characters at all; they cannot be encoded as UTF-8, so a database or
+an email would refuse them later, after something else was written."""
 
 
 def plain_text(value: str, field: str) -> str:
-    """``value`` if it holds no control characters other than tab and line breaks."""
+    """``value`` if it holds no control characters other than tab and line breaks, and no lone
+    surrogates."""
     found = _CONTROL.search(value)
     if found:
         raise ValidationError(field, f"{value!r} holds the control character {found.group()!r}")
+    if _SURROGATE.search(value):
+        raise ValidationError(field, f"{value!r} holds a lone surrogate, which is not text")
     return value
+
+
+def text_field(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: text (possibly empty) with no control characters or lone surrogates."""
+    if not isinstance(value, str):
+        raise ValidationError(attribute.name, f"expected text, got {type(value).__name__}")
+    plain_text(value, attribute.name)
+
+
+def optional_key(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: None, or a non-empty one-line string (a reference, key or label)."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(attribute.name, f"expected a non-empty string or None, got {value!r}")
+    plain_text(value, attribute.name)
+    if "\n" in value or "\r" in value or len(value) > 255:
+        raise ValidationError(attribute.name, "expected one line of at most 255 characters")
 
 
 def non_empty_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -154,3 +184,9 @@ def aware_datetime(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValidationError(
             attribute.name, f"expected a datetime with a time zone, got {value!r}"
         )
+
+
+def optional_aware_datetime(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: None, or a datetime with a time zone."""
+    if value is not None:
+        aware_datetime(instance, attribute, value)

@@ -6,9 +6,12 @@ from collections.abc import Mapping
 
 from draftorders.catalog import Catalog, Product
 from draftorders.customers import Customer
-from draftorders.invoice.archive import SentInvoice
+from draftorders.inventory.levels import InventoryChange, Reservation, StockLevel, Taken
 from draftorders.invoice.model import Invoice
+from draftorders.invoice.sent import SentInvoice
+from draftorders.notifications.outbox import OutboxMessage
 from draftorders.order import DraftOrder
+from draftorders.payments.claims import PaymentClaim
 from draftorders.payments.methods import PaymentMethod
 from draftorders.payments.transactions import Transaction
 from draftorders.pricing.context import PricingContext
@@ -33,6 +36,12 @@ DOCUMENT_TYPES: Mapping[str, type] = {
     "PaymentMethod": PaymentMethod,
     "Invoice": Invoice,
     "SentInvoice": SentInvoice,
+    "PaymentClaim": PaymentClaim,
+    "OutboxMessage": OutboxMessage,
+    "StockLevel": StockLevel,
+    "Reservation": Reservation,
+    "Taken": Taken,
+    "InventoryChange": InventoryChange,
 }
 """Every type a document's ``"type"`` may name. The names are part of the format: a class
 renamed keeps its document name."""

@@ -16,7 +16,7 @@ from draftorders.documents.registry import DOCUMENT_TYPES
 
 __all__ = ["SCHEMA_VERSION", "UPGRADES", "Upgrade", "upgrade"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version of the document format this library writes (and the newest it reads)."""
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
@@ -48,7 +48,7 @@ def _1_to_2(document: dict[str, Any]) -> dict[str, Any]:
     """Version 2 added invoices and payments: an order's terms, PO number, payment terms,
     consent, payment method and completed total, and a customer's locale and tax id."""
     kind, data = document["type"], document["data"]
-    if kind in _NEW_IN_2:
+    if kind in _NEW_IN_2 or kind in _NEW_IN_3:
         raise DocumentError("$.type", f"schema 1 had no {kind} documents; this one is malformed")
     if kind == "DraftOrder":
         data = _order_1_to_2(data)
@@ -57,7 +57,40 @@ def _1_to_2(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "schema": 2, "data": data}
 
 
-UPGRADES: dict[int, Upgrade] = {1: _1_to_2}
+_NEW_IN_3 = frozenset(
+    {"PaymentClaim", "OutboxMessage", "StockLevel", "Reservation", "Taken", "InventoryChange"}
+)
+"""Document types that version 2 did not have: the shop's state, now kept by stores."""
+
+
+def _sent_invoice_2_to_3(sent: dict[str, Any]) -> dict[str, Any]:
+    """A sent invoice keeps its message bytes and loses its separate renderings (they are
+    parts of the message); it gets an id (from its number and time) and a delivery time."""
+    kept = {k: v for k, v in sent.items() if k not in ("html", "text", "pdf")}
+    number = (
+        sent.get("invoice", {}).get("number") if isinstance(sent.get("invoice"), dict) else None
+    )
+    return {
+        "id": f"{number}@{sent.get('sent_at')}",
+        "attach_pdf": None,
+        "resent": False,
+        "delivered_at": sent.get("sent_at"),
+        **kept,
+    }
+
+
+def _2_to_3(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 moved the shop's state into stores: sent invoices changed shape, and claims,
+    outbox messages and stock records became documents."""
+    kind, data = document["type"], document["data"]
+    if kind in _NEW_IN_3:
+        raise DocumentError("$.type", f"schema 2 had no {kind} documents; this one is malformed")
+    if kind == "SentInvoice":
+        data = _sent_invoice_2_to_3(data)
+    return {**document, "schema": 3, "data": data}
+
+
+UPGRADES: dict[int, Upgrade] = {1: _1_to_2, 2: _2_to_3}
 """The step from each older version to the next."""
 
 

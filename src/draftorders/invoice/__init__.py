@@ -1,7 +1,6 @@
 """Invoices: the model built from a priced order, payment-terms dates, numbering, locale-aware
-HTML / text / PDF rendering, the invoice email, and the archive of what was sent."""
+HTML / text / PDF rendering, the invoice email, and the record of each one sent."""
 
-from draftorders.invoice.archive import InMemoryInvoiceArchive, InvoiceArchive, SentInvoice
 from draftorders.invoice.build import build_invoice, buyer_of, check_checkout_url
 from draftorders.invoice.email import InvoiceEmail, invoice_email
 from draftorders.invoice.labels import LABELS, labels_for
@@ -19,13 +18,12 @@ from draftorders.invoice.model import (
 )
 from draftorders.invoice.numbering import InvoiceNumbering
 from draftorders.invoice.render import pdf_available, render_html, render_pdf, render_text
+from draftorders.invoice.sent import SentInvoice
 
 __all__ = [
     "LABELS",
     "DiscountKind",
-    "InMemoryInvoiceArchive",
     "Invoice",
-    "InvoiceArchive",
     "InvoiceCharge",
     "InvoiceDiscount",
     "InvoiceEmail",

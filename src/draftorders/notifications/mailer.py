@@ -1,6 +1,7 @@
 """The mail port: anything that can send an ``email.message.EmailMessage``.
 
-:class:`Outbox` is the default: it keeps what was sent, so tests and notebooks read it back.
+:class:`InMemoryMailer` is the default: it keeps what was sent, so tests and notebooks read it
+back.
 :class:`~draftorders.notifications.smtp.SmtpMailer` sends for real.
 """
 
@@ -11,7 +12,7 @@ import threading
 from email.message import EmailMessage
 from typing import Protocol
 
-__all__ = ["Mailer", "Outbox"]
+__all__ = ["InMemoryMailer", "Mailer"]
 
 
 class Mailer(Protocol):
@@ -22,7 +23,7 @@ class Mailer(Protocol):
         ...
 
 
-class Outbox:
+class InMemoryMailer:
     """An in-memory mailer: every message sent is appended to :attr:`sent`, as sent."""
 
     def __init__(self) -> None:
@@ -38,7 +39,7 @@ class Outbox:
     def last(self) -> EmailMessage:
         """The last message sent; :class:`LookupError` if none was."""
         if not self.sent:
-            raise LookupError("the outbox is empty")
+            raise LookupError("no message was sent")
         return self.sent[-1]
 
     def __len__(self) -> int:

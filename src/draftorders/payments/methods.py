@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import enum
 import re
-import threading
 
 import attrs
 
-from draftorders.errors import NotFound, ValidationError
+from draftorders.errors import ValidationError
 from draftorders.validate import non_empty_text, optional_text
 
-__all__ = ["ManualMethod", "PaymentMethod", "Wallet", "check_token", "looks_like_card_number"]
+__all__ = ["ManualMethod", "PaymentMethod", "check_token", "looks_like_card_number"]
 
 _DIGITS = re.compile(r"\d[\d -]{11,}\d")
 
@@ -83,33 +82,3 @@ class PaymentMethod:
     def label(self) -> str:
         """How the method is shown: ``"Visa •••• 4242"``."""
         return f"{self.brand} •••• {self.last4}" if self.last4 else self.brand
-
-
-class Wallet:
-    """The shop's register of customers' stored payment methods (tokens only)."""
-
-    def __init__(self, methods: tuple[PaymentMethod, ...] | list[PaymentMethod] = ()) -> None:
-        self._methods: dict[str, PaymentMethod] = {}
-        self._lock = threading.Lock()
-        for method in methods:
-            self.add(method)
-
-    def add(self, method: PaymentMethod) -> None:
-        """Register a method; an id already used raises :class:`ValidationError`."""
-        if not isinstance(method, PaymentMethod):
-            raise ValidationError("method", f"expected a PaymentMethod, got {method!r}")
-        with self._lock:
-            if method.id in self._methods:
-                raise ValidationError("id", f"payment method {method.id!r} is already registered")
-            self._methods[method.id] = method
-
-    def get(self, method_id: str) -> PaymentMethod:
-        """The method with this id; :class:`NotFound` if there is none."""
-        try:
-            return self._methods[method_id]
-        except KeyError:
-            raise NotFound(method_id, f"no payment method {method_id!r}") from None
-
-    def of(self, customer_id: str) -> list[PaymentMethod]:
-        """The customer's methods, in the order they were added."""
-        return [m for m in self._methods.values() if m.customer_id == customer_id]

@@ -14,8 +14,17 @@ from collections.abc import Sequence
 
 import attrs
 
+from draftorders.errors import ValidationError
 from draftorders.money import Money
-from draftorders.validate import aware_datetime, check_type, money_amount, non_empty_text
+from draftorders.validate import (
+    aware_datetime,
+    check_type,
+    money_amount,
+    non_empty_text,
+    optional_key,
+    plain_text,
+    text_field,
+)
 
 __all__ = [
     "PaymentStatus",
@@ -24,7 +33,9 @@ __all__ = [
     "TransactionKind",
     "TransactionStatus",
     "capturable",
+    "refund_reason",
     "refundable",
+    "restock_pairs",
     "summarize",
 ]
 
@@ -44,6 +55,8 @@ class TransactionKind(enum.Enum):
     """Money given back."""
     MANUAL = "manual"
     """A payment taken outside the gateway (cash, check, bank transfer) and recorded by hand."""
+    DISPUTE = "dispute"
+    """Money taken back by the customer's bank (a chargeback), as the gateway reported it."""
 
 
 class TransactionStatus(enum.Enum):
@@ -59,6 +72,38 @@ class TransactionStatus(enum.Enum):
 _MONEY_IN = frozenset({TransactionKind.CAPTURE, TransactionKind.SALE, TransactionKind.MANUAL})
 
 
+def refund_reason(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    """A validator: None, or text of 1 to 1000 characters (why money went back)."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip() or len(value) > 1000:
+        raise ValidationError(
+            attribute.name, f"expected text of 1 to 1000 characters or None, got {value!r}"
+        )
+    plain_text(value, attribute.name)
+
+
+def restock_pairs(value: object) -> tuple[tuple[str, int], ...]:
+    """A converter: (line id, units >= 1) pairs as a tuple of tuples."""
+    if isinstance(value, str) or not isinstance(value, tuple | list):
+        raise ValidationError("restock", f"expected (line id, units) pairs, got {value!r}")
+    pairs = []
+    for pair in value:
+        if (
+            not isinstance(pair, tuple | list)
+            or len(pair) != 2
+            or not isinstance(pair[0], str)
+            or not pair[0]
+            or isinstance(pair[1], bool)
+            or not isinstance(pair[1], int)
+            or pair[1] < 1
+        ):
+            raise ValidationError("restock", f"expected (line id, units >= 1), got {pair!r}")
+        plain_text(pair[0], "restock")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
+
+
 @attrs.frozen
 class Transaction:
     """One money event on an order, as recorded. ``parent_id`` links a capture, void or refund
@@ -72,18 +117,18 @@ class Transaction:
     created_at: dt.datetime = attrs.field(validator=aware_datetime)
     gateway: str = attrs.field(validator=non_empty_text)
     """The gateway's name, or ``"manual"``."""
-    reference: str | None = None
+    reference: str | None = attrs.field(default=None, validator=optional_key)
     """The gateway's reference, or the check number / transfer reference of a manual payment."""
-    idempotency_key: str | None = None
-    parent_id: str | None = None
-    method: str | None = None
+    idempotency_key: str | None = attrs.field(default=None, validator=optional_key)
+    parent_id: str | None = attrs.field(default=None, validator=optional_key)
+    method: str | None = attrs.field(default=None, validator=optional_key)
     """How it was paid, as shown: ``"Visa •••• 4242"``, ``"cash"``."""
-    code: str | None = None
+    code: str | None = attrs.field(default=None, validator=optional_key)
     """The gateway's decline code, for a failure."""
-    message: str = ""
-    reason: str | None = None
+    message: str = attrs.field(default="", validator=text_field)
+    reason: str | None = attrs.field(default=None, validator=refund_reason)
     """Why, for a refund."""
-    restock: tuple[tuple[str, int], ...] = ()
+    restock: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=restock_pairs)
 
     @property
     def succeeded(self) -> bool:
@@ -103,14 +148,16 @@ class PaymentStatus(enum.Enum):
     PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+    DISPUTED = "disputed"
+    """The customer's bank took money back (a chargeback)."""
 
 
 @attrs.frozen
 class PaymentSummary:
     """An order's money position: ``due = total - paid`` (never below zero: a refund gives
     money back for goods returned or a goodwill gesture, it does not make money due again);
-    ``net_paid = paid - refunded`` is what the shop keeps; ``overpaid`` holds the excess of
-    ``net_paid`` over the total (when the total fell after a payment)."""
+    ``net_paid = paid - refunded - disputed`` is what the shop keeps; ``overpaid`` holds the
+    excess of ``net_paid`` over the total (when the total fell after a payment)."""
 
     total: Money
     paid: Money
@@ -118,11 +165,13 @@ class PaymentSummary:
     authorized: Money
     pending: Money
     status: PaymentStatus
+    disputed: Money = attrs.field(default=attrs.Factory(lambda s: s.total * 0, takes_self=True))
+    """Taken back by the customer's bank (chargebacks)."""
 
     @property
     def net_paid(self) -> Money:
-        """What the shop holds: paid less refunded."""
-        return self.paid - self.refunded
+        """What the shop holds: paid less refunded and disputed."""
+        return self.paid - self.refunded - self.disputed
 
     @property
     def due(self) -> Money:
@@ -165,7 +214,8 @@ def refundable(payment: Transaction, transactions: Sequence[Transaction]) -> Mon
     """What can still be refunded of a successful capture, sale or manual payment."""
     if payment.kind not in _MONEY_IN or not payment.succeeded:
         return payment.amount * 0
-    refunds = [t for t in _children(transactions, payment) if t.kind is TransactionKind.REFUND]
+    back = (TransactionKind.REFUND, TransactionKind.DISPUTE)
+    refunds = [t for t in _children(transactions, payment) if t.kind in back]
     return payment.amount - sum((t.amount for t in refunds), payment.amount * 0)
 
 
@@ -175,6 +225,9 @@ def summarize(total: Money, transactions: Sequence[Transaction]) -> PaymentSumma
     paid = sum((t.amount for t in transactions if t.kind in _MONEY_IN and t.succeeded), zero)
     refunded = sum(
         (t.amount for t in transactions if t.kind is TransactionKind.REFUND and t.succeeded), zero
+    )
+    disputed = sum(
+        (t.amount for t in transactions if t.kind is TransactionKind.DISPUTE and t.succeeded), zero
     )
     authorized = sum(
         (
@@ -193,8 +246,10 @@ def summarize(total: Money, transactions: Sequence[Transaction]) -> PaymentSumma
         ),
         zero,
     )
-    net = paid - refunded
-    if refunded.amount and not net.amount:
+    net = paid - refunded - disputed
+    if disputed.amount:
+        status = PaymentStatus.DISPUTED
+    elif refunded.amount and not net.amount:
         status = PaymentStatus.REFUNDED
     elif refunded.amount:
         status = PaymentStatus.PARTIALLY_REFUNDED
@@ -208,4 +263,4 @@ def summarize(total: Money, transactions: Sequence[Transaction]) -> PaymentSumma
         status = PaymentStatus.PENDING
     else:
         status = PaymentStatus.UNPAID
-    return PaymentSummary(total, paid, refunded, authorized, pending, status)
+    return PaymentSummary(total, paid, refunded, authorized, pending, status, disputed)

@@ -1,11 +1,39 @@
-"""Storage: the :class:`Store` port, its in-memory default, and the query every store answers.
+"""Storage: the :class:`Store` port (one unit of work over every kind of record), its
+in-memory default, and the queries every store answers.
 
-The SQL adapter (the ``sql`` extra) is imported from its module, so that the core needs no
+The SQL adapter (the ``sql`` extra) is imported from its package, so that the core needs no
 database driver: ``from draftorders.storage.sql import SqlStore``.
 """
 
 from draftorders.storage.memory import InMemoryStore
-from draftorders.storage.query import OrderQuery
-from draftorders.storage.store import Store
+from draftorders.storage.query import CustomerQuery, OrderQuery
+from draftorders.storage.records import Tombstone
+from draftorders.storage.store import (
+    CustomerRecords,
+    InvoiceRecords,
+    OrderRecords,
+    OutboxRecords,
+    PaymentRecords,
+    StockRecords,
+    Store,
+    Unit,
+    UsageLimits,
+    UsageRecords,
+)
 
-__all__ = ["InMemoryStore", "OrderQuery", "Store"]
+__all__ = [
+    "CustomerQuery",
+    "CustomerRecords",
+    "InMemoryStore",
+    "InvoiceRecords",
+    "OrderQuery",
+    "OrderRecords",
+    "OutboxRecords",
+    "PaymentRecords",
+    "StockRecords",
+    "Store",
+    "Tombstone",
+    "Unit",
+    "UsageLimits",
+    "UsageRecords",
+]

@@ -1,5 +1,5 @@
-"""What :meth:`Store.find <draftorders.storage.Store.find>` asks for: one filter value shared by
-every store, so that they all answer a query the same way."""
+"""What the stores' ``find`` calls ask for: filter values shared by every store, so that they all
+answer a query the same way."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from collections.abc import Iterable
 
 import attrs
 
+from draftorders.customers import Customer
 from draftorders.errors import ValidationError
 from draftorders.order import DraftOrder, Status
 
-__all__ = ["OrderQuery"]
+__all__ = ["CustomerQuery", "OrderQuery", "normal_email"]
 
 
 def _statuses(value: Iterable[Status]) -> frozenset[Status]:
@@ -57,4 +58,30 @@ class OrderQuery:
             and (self.date_from is None or order.order_date >= self.date_from)
             and (self.date_to is None or order.order_date <= self.date_to)
             and (self.order_id_contains is None or self.order_id_contains in order.id)
+        )
+
+
+def normal_email(email: str) -> str:
+    """How emails are compared in the directory: case-insensitively (``casefold``)."""
+    return email.strip().casefold()
+
+
+@attrs.frozen
+class CustomerQuery:
+    """Customers whose email is ``email`` (case-insensitive) and whose name contains
+    ``name_contains`` (case-insensitive); None leaves a criterion out."""
+
+    email: str | None = attrs.field(default=None, validator=_text)
+    name_contains: str | None = attrs.field(default=None, validator=_text)
+
+    def matches(self, customer: Customer) -> bool:
+        """True if ``customer`` meets every criterion."""
+        return (
+            self.email is None
+            or (
+                customer.email is not None
+                and normal_email(customer.email) == normal_email(self.email)
+            )
+        ) and (
+            self.name_contains is None or self.name_contains.casefold() in customer.name.casefold()
         )

@@ -6,7 +6,8 @@ Run the example shop (the quickstart order, sent to a customer with a checkout l
     pip install 'draftorders[web]'
     python examples/checkout_app.py --serve    # serves http://127.0.0.1:8000, prints the link
 
-For your own shop, ``create_app(Checkout(cashier))`` and serve it with any WSGI server, under
+For your own shop, ``create_app(ShopApp(shop, ports).checkout)`` and serve it with any WSGI
+server (several worker processes on one ``SqlStore`` are fine), under
 the path the shop's :class:`~draftorders.checkout_links.CheckoutLinks` ``base_url`` points to
 (``.../checkout/``).
 
@@ -66,7 +67,6 @@ from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from draftorders.checkout import Checkout, CheckoutSession
 from draftorders.customers import Address, normal_country
 from draftorders.errors import (
     AmountChanged,
@@ -76,12 +76,15 @@ from draftorders.errors import (
     NotFound,
     NothingDue,
     PaymentError,
+    PaymentInFlight,
     ProviderError,
+    UsageLimitReached,
     ValidationError,
 )
 from draftorders.invoice import InvoiceLocale
 from draftorders.money import Money
 from draftorders.payments import Transaction, TransactionStatus
+from draftorders.shop import Checkout, CheckoutSession
 
 __all__ = ["FORM_MAX_AGE", "RECEIPT_MAX_AGE", "TEST_CARDS", "create_app"]
 
@@ -280,6 +283,18 @@ def create_app(checkout: Checkout) -> Flask:
         except NothingDue:
             message = "Nothing is left to pay."
             return page(token, form.session, form.values, alert=message, code=409)
+        except PaymentInFlight:
+            message = (
+                "Another payment for this order is being processed, and nothing was charged "
+                "here. Wait a moment, then reload this page."
+            )
+            return page(token, form.session, form.values, alert=message, code=409)
+        except UsageLimitReached:
+            message = (
+                "A promotion on this order was used up meanwhile, and nothing was charged. "
+                "Reload the page to see the new total."
+            )
+            return page(token, form.session, form.values, alert=message, code=409)
         except PaymentError as error:
             app.logger.warning("checkout payment refused: %s", error)
             message = "The payment could not be taken, and nothing was charged."
@@ -295,7 +310,7 @@ def create_app(checkout: Checkout) -> Flask:
         if nonce is None or request.form.get("action") != "pay":
             return None
         try:
-            claim = checkout.links.verify(token, checkout.shop.clock.now())
+            claim = checkout.links.verify(token, checkout.ports.clock.now())
             transactions = checkout.cashier.transactions(claim.order_id)
         except (CheckoutLinkRefused, NotFound):
             return None
@@ -312,7 +327,7 @@ def create_app(checkout: Checkout) -> Flask:
             raise CheckoutLinkRefused("tampered") from None
         return render_template(
             "receipt.html",
-            order=checkout.shop.store.get(transaction.order_id),
+            order=checkout.cashier.order(transaction.order_id),
             transaction=transaction,
             summary=summary,
             seller=checkout.shop.seller,

@@ -4,32 +4,34 @@ and marks it paid.
 
 A :class:`CheckoutSession` is a value: the link's order as it was opened plus the customer's
 choices, which are applied to the order only when payment succeeds. Opening or paying with a
-link that is tampered, expired, or stale (the order was edited, reverted or completed since)
-raises :class:`~draftorders.errors.CheckoutLinkRefused`, which says nothing about the order.
+link that is tampered, expired, or stale (the order was edited, reverted, completed, cancelled
+or deleted since) raises :class:`~draftorders.errors.CheckoutLinkRefused`, which says nothing
+about the order.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from draftorders.cashier import Cashier, Payment
 from draftorders.checkout_links import CheckoutLinks
 from draftorders.customers import Address
-from draftorders.errors import (
-    CheckoutLinkRefused,
-    ConcurrencyConflict,
-    NotFound,
-    ValidationError,
-)
+from draftorders.errors import CheckoutLinkRefused, ConcurrencyConflict, NotFound, ValidationError
 from draftorders.invoice import Invoice
 from draftorders.money import Money
 from draftorders.order import DraftOrder, Status
 from draftorders.payments import PaymentSummary, summarize
-from draftorders.pricing import PricedOrder, price
+from draftorders.pricing import PricedOrder
 from draftorders.shipping import RateOption
+from draftorders.shop.cashier import Cashier, Payment
+from draftorders.shop.invoicing import Invoicing
+from draftorders.shop.ports import Ports
+from draftorders.shop.quotes import Quotes
+from draftorders.shop.settings import Shop
 from draftorders.validate import check_type
 
 __all__ = ["Checkout", "CheckoutSession"]
+
+_PAYABLE = (Status.DRAFT, Status.INVOICE_SENT)
 
 
 @attrs.frozen
@@ -52,9 +54,14 @@ class CheckoutSession:
 class Checkout:
     """Opens checkout links and takes the customer's payment, through the shop's cashier."""
 
-    def __init__(self, cashier: Cashier) -> None:
+    def __init__(
+        self, shop: Shop, ports: Ports, quotes: Quotes, invoicing: Invoicing, cashier: Cashier
+    ) -> None:
+        self.shop = shop
+        self.ports = ports
+        self.quotes = quotes
+        self.invoicing = invoicing
         self.cashier = cashier
-        self.shop = cashier.shop
 
     @property
     def links(self) -> CheckoutLinks:
@@ -65,12 +72,13 @@ class Checkout:
 
     def open(self, link: str) -> CheckoutSession:
         """Verify ``link`` (a URL or its token) and open a session on its order."""
-        claim = self.links.verify(link, self.shop.clock.now())
+        claim = self.links.verify(link, self.ports.clock.now())
         try:
-            order = self.shop.store.get(claim.order_id)
+            with self.ports.store.unit(write=False) as unit:
+                order = unit.orders.get(claim.order_id)
         except NotFound:
             raise CheckoutLinkRefused("stale") from None
-        if order.version != claim.version or order.status is Status.COMPLETED:
+        if order.version != claim.version or order.status not in _PAYABLE:
             raise CheckoutLinkRefused("stale")
         return CheckoutSession(link, order, billing_address=order.billing_address)
 
@@ -82,7 +90,7 @@ class Checkout:
         """The shipping rates found for the order, cheapest first (none without an address)."""
         if session.order.shipping_address is None:
             return ()
-        return self.shop.rates_for(self._unlocked(session.order)).options
+        return self.quotes.rates(_unlocked(session.order)).options
 
     def choose_shipping(self, session: CheckoutSession, method: str) -> CheckoutSession:
         """The session with one of the shipping options chosen."""
@@ -95,7 +103,7 @@ class Checkout:
 
     def order_as_chosen(self, session: CheckoutSession) -> DraftOrder:
         """The order with the customer's choices applied (not saved)."""
-        order = self._unlocked(session.order)
+        order = _unlocked(session.order)
         if session.billing_address is not None:
             order = order.set_billing_address(session.billing_address)
         if session.shipping_method is not None:
@@ -113,14 +121,13 @@ class Checkout:
 
     def price(self, session: CheckoutSession) -> PricedOrder:
         """The order as the customer would pay it now."""
-        order, _ = self.shop.current(self.order_as_chosen(session))
-        return price(order, self.shop.pricing_context(order))
+        return self.quotes.price(self.order_as_chosen(session))
 
     def invoice(self, session: CheckoutSession) -> Invoice:
         """The invoice as the customer would pay it now (a preview, with amounts paid)."""
-        order, _ = self.shop.current(self.order_as_chosen(session))
-        priced = price(order, self.shop.pricing_context(order))
-        return self.shop.invoice_for(order, priced, self.shop.clock.today(), None, None)
+        current, priced = self.quotes.quote(self.order_as_chosen(session))
+        paid = summarize(priced.total, self.cashier.transactions(session.order_id)).paid
+        return self.invoicing.invoice_for(current, priced, self.ports.clock.today(), paid=paid)
 
     def summary(self, session: CheckoutSession) -> PaymentSummary:
         """What is paid and due, at the price as chosen."""
@@ -134,13 +141,15 @@ class Checkout:
         idempotency_key: str | None = None,
         expected_amount: Money | None = None,
     ) -> Payment:
-        """Pay what is due, at the price as chosen, with the card ``token`` the customer
-        entered. Success saves the order with the customer's choices and completes it; a
-        decline is a result (recorded, the order unchanged), and the session can pay again
-        with another card. A link gone stale meanwhile raises :class:`CheckoutLinkRefused`;
-        with ``expected_amount`` (what the customer was shown), another amount raises
-        :class:`AmountChanged` and nothing is charged."""
-        claim = self.links.verify(session.link, self.shop.clock.now())
+        """Pay what is outstanding, at the price as chosen, with the card ``token`` the
+        customer entered. Success saves the order with the customer's choices and completes
+        it; a decline is a result (recorded, the order unchanged), and the session can pay
+        again with another card. A link gone stale meanwhile raises
+        :class:`CheckoutLinkRefused`; another payment of the order in flight,
+        :class:`PaymentInFlight` (nothing charged); with ``expected_amount`` (what the
+        customer was shown), another amount raises :class:`AmountChanged` and nothing is
+        charged. Paying again with the same ``idempotency_key`` returns the first payment."""
+        claim = self.links.verify(session.link, self.ports.clock.now())
         if claim.version != session.order.version:
             raise CheckoutLinkRefused("stale")
         try:
@@ -156,8 +165,9 @@ class Checkout:
         except ConcurrencyConflict:
             raise CheckoutLinkRefused("stale") from None
 
-    def _unlocked(self, order: DraftOrder) -> DraftOrder:
-        """The order as a draft again, so the customer's choices can be applied to it."""
-        if order.status is Status.INVOICE_SENT:
-            return attrs.evolve(order, status=Status.DRAFT, invoiced_total=None)
-        return order
+
+def _unlocked(order: DraftOrder) -> DraftOrder:
+    """The order as a draft again, so the customer's choices can be applied to it."""
+    if order.status is Status.INVOICE_SENT:
+        return attrs.evolve(order, status=Status.DRAFT, invoiced_total=None)
+    return order
