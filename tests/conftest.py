@@ -16,6 +16,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
+collect_ignore_glob = ["data/*"]
+"""Files kept as test data (a script that only runs against release 0.1.0) are not tests."""
+
 settings.register_profile(
     "default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
