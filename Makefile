@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts docs unit bench clean
+.PHONY: demo test lint typecheck contracts docs unit bench bench-shop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: lint typecheck contracts docs unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Eight worker processes on one database (PostgreSQL and SQLite): races and throughput.
+bench-shop: $(STAMP)
+	$(BIN)/python benchmarks/shop.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

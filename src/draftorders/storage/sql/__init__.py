@@ -14,10 +14,11 @@ try:
 except ImportError as error:  # pragma: no cover - the extra is installed in tests
     raise MissingExtra("sql", "the SQL store", error) from error
 
+from draftorders.storage.sql.base import connect_engine, write_transaction
 from draftorders.storage.sql.ledger import SqlGatewayLedger
 from draftorders.storage.sql.migrate import HEAD, revision
 from draftorders.storage.sql.schema import METADATA
-from draftorders.storage.sql.store import SqlStore, connect_engine, upgrade
+from draftorders.storage.sql.store import SqlStore, upgrade
 
 __all__ = [
     "HEAD",
@@ -27,4 +28,5 @@ __all__ = [
     "connect_engine",
     "revision",
     "upgrade",
+    "write_transaction",
 ]

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from draftorders.payments import LedgerState
+from draftorders.storage.sql.base import connect_engine, write_transaction
 from draftorders.storage.sql.migrate import MIGRATION_LOCK
-from draftorders.storage.sql.store import connect_engine, write_transaction
 
 __all__ = ["LEDGERS", "SqlGatewayLedger"]
 
