@@ -12,6 +12,7 @@ from draftorders.customers import Address, Customer
 from draftorders.errors import (
     BelowPaid,
     ConcurrencyConflict,
+    CustomerNotFound,
     DuplicateCustomer,
     DuplicateOrderId,
     MoneyOnOrder,
@@ -66,7 +67,8 @@ class Drafts:
     ) -> DraftOrder:
         """Create and save an empty draft. The id is generated unless given; the date is today.
         ``customer`` is a customer id from the directory, or a :class:`Customer`, added to the
-        directory if it is new there ("create as you go")."""
+        directory if it is new there ("create as you go"); one the directory has with other
+        details raises :class:`DuplicateCustomer`."""
         today = order_date if order_date is not None else self.ports.clock.today()
         code = currency if currency is not None else self.shop.currency
         with self.ports.store.unit() as unit:
@@ -296,6 +298,9 @@ class Drafts:
         raise DuplicateOrderId(candidate)
 
     def _customer(self, unit: Unit, customer: str | Customer) -> Customer:
+        """The customer to put on an order: one from the directory by id, or a new one, added
+        to it. A :class:`Customer` whose id the directory has with other details raises
+        :class:`DuplicateCustomer` (select it by id, or update it in the directory first)."""
         if isinstance(customer, str):
             return unit.customers.get(customer)
         if not isinstance(customer, Customer):
@@ -303,11 +308,13 @@ class Drafts:
                 "customer", f"expected a customer id or Customer, got {customer!r}"
             )
         try:
+            known = unit.customers.get(customer.id)
+        except CustomerNotFound:
             unit.customers.add(customer)
-        except DuplicateCustomer as taken:
-            if taken.field != "id":
-                raise
-        return customer
+            return customer
+        if known != customer:
+            raise DuplicateCustomer("id", customer.id)
+        return known
 
     def _has_money(self, order_id: str) -> bool:
         with self.ports.store.unit(write=False) as unit:
