@@ -17,7 +17,6 @@ from draftorders import (
     DiscountExceedsAmount,
     DraftOrder,
     DraftOrdersError,
-    DraftOrderService,
     DuplicateOrderId,
     FloatAmountError,
     InMemoryStore,
@@ -34,6 +33,8 @@ from draftorders import (
     OrderNotFound,
     Product,
     ShippingAddressRequired,
+    Shop,
+    ShopApp,
     UnknownLine,
     UnknownSku,
     ValidationError,
@@ -438,35 +439,37 @@ def test_a_removed_line_is_unknown_afterwards() -> None:
     assert_unchanged(order, before)
 
 
-# -- store and service ------------------------------------------------------------------------
+# -- store and shop ---------------------------------------------------------------------------
 
 
 def test_saving_a_new_order_under_a_used_id_in_the_store_is_refused() -> None:
     # given
     store = InMemoryStore()
     stored = mug_order()
-    store.save(stored)
+    with store.unit() as unit:
+        unit.orders.add(stored)
     before = copy.deepcopy(stored)
     # when
-    with pytest.raises(DuplicateOrderId) as caught:
-        store.save(empty_order(stored.id))
+    with pytest.raises(DuplicateOrderId) as caught, store.unit() as unit:
+        unit.orders.add(empty_order(stored.id))
     # then
     assert caught.value.order_id == stored.id
-    assert_unchanged(store.get(stored.id), before)
+    with store.unit(write=False) as unit:
+        assert_unchanged(unit.orders.get(stored.id), before)
 
 
-def test_creating_an_order_under_a_used_id_through_the_service_is_refused() -> None:
+def test_creating_an_order_under_a_used_id_through_the_shop_is_refused() -> None:
     # given
-    service = DraftOrderService(catalog())
-    existing = service.edit(service.create().id, lambda o: o.add_product(catalog(), "MUG"))
+    app = ShopApp(Shop(catalog()))
+    existing = app.drafts.edit(app.drafts.create().id, lambda o: o.add_product(catalog(), "MUG"))
     before = copy.deepcopy(existing)
     # when
     with pytest.raises(DuplicateOrderId) as caught:
-        service.create(order_id=existing.id)
+        app.drafts.create(order_id=existing.id)
     # then
     assert caught.value.order_id == existing.id
-    assert_unchanged(service.get(existing.id), before)
-    assert list(service.store.ids()) == [existing.id]
+    assert_unchanged(app.drafts.get(existing.id), before)
+    assert [o.id for o in app.drafts.find()] == [existing.id]
 
 
 # -- order details ----------------------------------------------------------------------------
@@ -591,15 +594,15 @@ def test_an_invalid_order_id_is_refused_when_duplicating() -> None:
     assert_unchanged(order, before)
 
 
-def test_an_invalid_order_id_is_refused_by_the_service_and_nothing_is_stored() -> None:
+def test_an_invalid_order_id_is_refused_by_the_shop_and_nothing_is_stored() -> None:
     # given
-    service = DraftOrderService(catalog())
+    app = ShopApp(Shop(catalog()))
     # when
     with pytest.raises(ValidationError) as caught:
-        service.create(order_id="bad id")
+        app.drafts.create(order_id="bad id")
     # then
     assert caught.value.field == "order_id"
-    assert list(service.store.ids()) == []
+    assert app.drafts.find() == []
 
 
 @pytest.mark.parametrize("country", ["XX", "EU", "ZZ", "USA", "", None])

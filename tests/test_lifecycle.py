@@ -1,19 +1,23 @@
-"""The lifecycle draft -> invoice_sent -> completed, and the lock on orders that left draft."""
+"""The lifecycle draft -> invoice_sent -> completed (or cancelled), and the lock on orders that
+left draft."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
 
+import attrs
 import pytest
 
 from builders import EDITS, TODAY, catalog, editable_order, empty_order, flat_tax, money
 from draftorders import (
     Action,
+    Customer,
     DraftOrder,
     InvalidTransition,
     InvoiceOutdated,
     InvoiceSent,
+    OrderCancelled,
     OrderCompleted,
     OrderLocked,
     PricingContext,
@@ -24,21 +28,25 @@ from draftorders import (
     price,
 )
 from draftorders.lifecycle import (
-    accept_payment,
     allowed_actions,
+    cancel,
+    complete,
     resend_invoice,
     revert_to_draft,
     send_invoice,
 )
+from draftorders.promotions import OrderAmountOff, Promotion, PromotionBook
 
 CONTEXT = flat_tax()
 
 TABLE = [
     ("draft", "send_invoice", "invoice_sent"),
-    ("draft", "accept_payment", "completed"),
+    ("draft", "complete", "completed"),
+    ("draft", "cancel", "cancelled"),
     ("invoice_sent", "resend_invoice", "invoice_sent"),
     ("invoice_sent", "revert_to_draft", "draft"),
-    ("invoice_sent", "accept_payment", "completed"),
+    ("invoice_sent", "complete", "completed"),
+    ("invoice_sent", "cancel", "cancelled"),
 ]
 """The transition table, as the lifecycle module docstring states it."""
 
@@ -61,7 +69,11 @@ def sent_order() -> DraftOrder:
 
 def completed_order() -> DraftOrder:
     order = ready_order()
-    return accept_payment(order, price(order, CONTEXT)).order
+    return complete(order, price(order, CONTEXT)).order
+
+
+def cancelled_order() -> DraftOrder:
+    return cancel(ready_order()).order
 
 
 def perform(order: DraftOrder, action: str) -> lifecycle.Transition:
@@ -69,15 +81,20 @@ def perform(order: DraftOrder, action: str) -> lifecycle.Transition:
         return send_invoice(order, price(order, CONTEXT))
     if action == "resend_invoice":
         return resend_invoice(order, price(order, CONTEXT))
-    if action == "accept_payment":
-        return accept_payment(order, price(order, CONTEXT))
+    if action == "complete":
+        return complete(order, price(order, CONTEXT))
+    if action == "cancel":
+        return cancel(order)
     return revert_to_draft(order)
 
 
 def order_in(status: str) -> DraftOrder:
-    return {"draft": ready_order, "invoice_sent": sent_order, "completed": completed_order}[
-        status
-    ]()
+    return {
+        "draft": ready_order,
+        "invoice_sent": sent_order,
+        "completed": completed_order,
+        "cancelled": cancelled_order,
+    }[status]()
 
 
 # -- the lock ---------------------------------------------------------------------------------
@@ -135,6 +152,20 @@ def test_any_edit_of_a_completed_order_is_refused_and_leaves_it_unchanged(name: 
     assert order.version == before.version
 
 
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_any_edit_of_a_cancelled_order_is_refused_and_leaves_it_unchanged(name: str) -> None:
+    # given
+    order = cancelled_order()
+    before = copy.deepcopy(order)
+    # when
+    with pytest.raises(OrderLocked) as caught:
+        EDITS[name](order)
+    # then
+    assert caught.value.status == "cancelled"
+    assert order == before
+    assert order.version == before.version
+
+
 def test_order_locked_carries_the_status_the_order_id_and_the_edit() -> None:
     # given
     order = sent_order()
@@ -146,7 +177,7 @@ def test_order_locked_carries_the_status_the_order_id_and_the_edit() -> None:
     assert (error.status, error.order_id, error.edit) == ("invoice_sent", order.id, "set notes")
 
 
-@pytest.mark.parametrize("status", ["invoice_sent", "completed"])
+@pytest.mark.parametrize("status", ["invoice_sent", "completed", "cancelled"])
 def test_an_order_that_left_draft_reports_itself_locked(status: str) -> None:
     # given
     order = order_in(status)
@@ -224,7 +255,7 @@ def test_a_draft_cannot_be_reverted_to_draft() -> None:
         revert_to_draft(order)
     # then
     assert caught.value.status == "draft"
-    assert set(caught.value.allowed) == {"send_invoice", "accept_payment"}
+    assert set(caught.value.allowed) == {"send_invoice", "complete", "cancel"}
 
 
 # -- other refused transitions ----------------------------------------------------------------
@@ -243,21 +274,52 @@ def test_sending_an_invoice_twice_is_refused_listing_the_allowed_actions() -> No
         "invoice_sent",
         "send_invoice",
     )
-    assert set(error.allowed) == {"resend_invoice", "revert_to_draft", "accept_payment"}
+    assert set(error.allowed) == {"resend_invoice", "revert_to_draft", "complete", "cancel"}
 
 
-def test_paying_a_completed_order_again_is_refused() -> None:
+def test_completing_a_completed_order_again_is_refused() -> None:
     # given
     order = completed_order()
     # when
     with pytest.raises(InvalidTransition) as caught:
-        accept_payment(order, price(order, CONTEXT))
+        complete(order, price(order, CONTEXT))
     # then
     assert caught.value.allowed == ()
 
 
-@pytest.mark.parametrize("action", [send_invoice, accept_payment], ids=["send", "pay"])
-def test_an_order_with_no_lines_cannot_be_sent_or_paid(
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_a_final_order_cannot_be_cancelled_and_nothing_is_allowed(status: str) -> None:
+    # given
+    order = order_in(status)
+    before = copy.deepcopy(order)
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        cancel(order, "too late")
+    # then
+    error = caught.value
+    assert (error.order_id, error.status, error.action, error.allowed) == (
+        order.id,
+        status,
+        "cancel",
+        (),
+    )
+    assert order == before
+
+
+def test_the_invoice_of_a_cancelled_order_is_no_longer_payable() -> None:
+    # given
+    sent = sent_order()
+    cancelled = cancel(sent).order
+    # when
+    with pytest.raises(InvalidTransition) as caught:
+        complete(cancelled, price(cancelled, CONTEXT))
+    # then
+    assert (caught.value.status, caught.value.action) == ("cancelled", "complete")
+    assert cancelled.invoiced_total == sent.invoiced_total
+
+
+@pytest.mark.parametrize("action", [send_invoice, complete], ids=["send", "complete"])
+def test_an_order_with_no_lines_cannot_be_sent_or_completed(
     action: Callable[..., lifecycle.Transition],
 ) -> None:
     # given
@@ -279,7 +341,7 @@ def test_an_order_whose_lines_were_all_removed_cannot_be_sent() -> None:
     assert caught.value.field == "lines"
 
 
-@pytest.mark.parametrize("action", [send_invoice, accept_payment], ids=["send", "pay"])
+@pytest.mark.parametrize("action", [send_invoice, complete], ids=["send", "complete"])
 def test_a_breakdown_of_another_version_is_refused(
     action: Callable[..., lifecycle.Transition],
 ) -> None:
@@ -381,17 +443,54 @@ def test_sending_an_invoice_emits_invoice_sent_with_the_total() -> None:
     assert priced.total == money("35.62")  # 2 x 12.99 + tax 2.14 + shipping 5.00 + handling 2.50
 
 
-def test_accepting_payment_emits_order_completed_with_the_total() -> None:
+def test_completing_emits_order_completed_with_the_total_and_fixes_it() -> None:
     # given
     order = sent_order()
     priced = price(order, CONTEXT)
     # when
-    transition = accept_payment(order, priced)
+    transition = complete(order, priced)
     # then
     assert transition.events == (
         OrderCompleted(order_id=order.id, version=transition.order.version, total=priced.total),
     )
     assert transition.order.status is Status.COMPLETED
+    assert transition.order.completed_total == priced.total
+
+
+def test_completing_names_the_customer_and_the_promotions_used() -> None:
+    # given
+    order = ready_order().set_customer(Customer(id="C1", name="Ada"))
+    spring = Promotion("SPRING", "1.00 off", OrderAmountOff(money("1.00")))
+    priced = price(order, attrs.evolve(CONTEXT, promotions=PromotionBook([spring])))
+    # when
+    transition = complete(order, priced)
+    # then
+    (event,) = transition.events
+    assert event == OrderCompleted(
+        order.id, transition.order.version, priced.total, ("SPRING",), "C1"
+    )
+    assert priced.applied_promotions == ("SPRING",)
+
+
+@pytest.mark.parametrize("source", ["draft", "invoice_sent"])
+def test_cancelling_emits_order_cancelled_with_the_reason(source: str) -> None:
+    # given
+    order = order_in(source)
+    # when
+    transition = cancel(order, "customer changed their mind")
+    # then
+    assert transition.events == (
+        OrderCancelled(order.id, order.version + 1, "customer changed their mind"),
+    )
+    assert transition.order.status is Status.CANCELLED
+
+
+def test_a_cancel_needs_no_reason() -> None:
+    # when
+    (event,) = cancel(ready_order()).events
+    # then
+    assert isinstance(event, OrderCancelled)
+    assert event.reason is None
 
 
 @pytest.mark.parametrize(
@@ -434,7 +533,7 @@ def test_a_sent_invoice_is_not_paid_at_another_total_and_nothing_changes() -> No
     repriced = price(sent, PricingContext())
     # when
     with pytest.raises(InvoiceOutdated) as caught:
-        accept_payment(sent, repriced)
+        complete(sent, repriced)
     # then
     assert caught.value.invoiced == sent.invoiced_total
     assert caught.value.now == repriced.total
@@ -497,7 +596,7 @@ def test_resending_an_invoice_whose_total_changed_is_refused_and_nothing_changes
     assert sent == before
 
 
-@pytest.mark.parametrize("status", ["draft", "completed"])
+@pytest.mark.parametrize("status", ["draft", "completed", "cancelled"])
 def test_only_a_sent_invoice_can_be_resent(status: str) -> None:
     # given
     order = order_in(status)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from builders import catalog, empty_order, flat_tax
 from draftorders import DraftOrder, price
 from draftorders.errors import OrderLocked, ValidationError
-from draftorders.lifecycle import accept_payment, revert_to_draft, send_invoice
+from draftorders.lifecycle import cancel, complete, revert_to_draft, send_invoice
 from draftorders.note_templates import (
     PLACEHOLDERS,
     STANDARD_TEMPLATES,
@@ -48,8 +48,12 @@ def sent(order: DraftOrder) -> DraftOrder:
     return send_invoice(order, price(order, flat_tax())).order
 
 
-def paid(order: DraftOrder) -> DraftOrder:
-    return accept_payment(order, price(order, flat_tax())).order
+def completed(order: DraftOrder) -> DraftOrder:
+    return complete(order, price(order, flat_tax())).order
+
+
+def cancelled(order: DraftOrder) -> DraftOrder:
+    return cancel(order).order
 
 
 # -- check_placeholders --------------------------------------------------------------------------
@@ -165,7 +169,7 @@ def test_fill_keeps_doubled_braces_around_a_placeholder_as_single_braces_around_
     text=st.lists(
         st.sampled_from(sorted(PLACEHOLDERS)).map(lambda name: "{" + name + "}")
         | st.text(
-            alphabet=st.characters(blacklist_characters="{}", blacklist_categories=["Cc"]),
+            alphabet=st.characters(blacklist_characters="{}", blacklist_categories=["Cc", "Cs"]),
             max_size=8,
         ),
         max_size=8,
@@ -177,6 +181,15 @@ def test_fill_agrees_with_str_format_on_text_made_of_placeholders_and_plain_word
     # given text without stray braces, str.format is an independent filler
     assert check_placeholders(text) == text
     assert fill(text, VALUES) == string.Formatter().vformat(text, (), VALUES)
+
+
+@pytest.mark.parametrize("text", ["Thanks \ud800", "\udfff{customer_name}", "Due\x00 now"])
+def test_text_with_a_lone_surrogate_or_a_control_character_is_refused(text: str) -> None:
+    # when
+    with pytest.raises(ValidationError) as caught:
+        check_placeholders(text, "notes")
+    # then
+    assert caught.value.field == "notes"
 
 
 # -- NoteTemplate and TemplateBook ---------------------------------------------------------------
@@ -414,7 +427,9 @@ EDITS = {
 }
 
 
-@pytest.mark.parametrize("lock", [sent, paid], ids=["invoice_sent", "completed"])
+@pytest.mark.parametrize(
+    "lock", [sent, completed, cancelled], ids=["invoice_sent", "completed", "cancelled"]
+)
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_a_locked_order_refuses_the_edit_and_is_unchanged(lock: object, edit: str) -> None:
     order = lock(order_with_a_line())  # type: ignore[operator]

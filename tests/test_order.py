@@ -24,18 +24,26 @@ from draftorders import (
     Customer,
     DetailsFormat,
     DraftOrder,
-    DraftOrderService,
     FixedClock,
     LineKind,
     ManualDiscount,
     OrderDetails,
     Product,
+    Shop,
+    ShopApp,
     Status,
     price,
 )
-from draftorders.lifecycle import accept_payment
+from draftorders.lifecycle import complete
+from draftorders.shop import Ports
 
 CLOCK = FixedClock(dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC))
+
+
+def shop_on(clock: FixedClock = CLOCK) -> ShopApp:
+    """A shop selling the builders' catalog, on ``clock``."""
+    return ShopApp(Shop(catalog()), Ports(clock=clock))
+
 
 GIFT_CATALOG = Catalog.of(
     Product(
@@ -272,7 +280,7 @@ def test_duplicating_makes_a_new_draft_with_a_new_id_at_version_1_with_the_same_
 def test_duplicating_a_completed_order_gives_an_editable_draft() -> None:
     # given
     order = mug_order()
-    completed = accept_payment(order, price(order, flat_tax())).order
+    completed = complete(order, price(order, flat_tax())).order
     # when
     copied = completed.duplicate("D2001", TODAY)
     # then
@@ -292,11 +300,11 @@ def test_a_duplicate_continues_the_line_numbering_of_its_source() -> None:
 # -- dates ------------------------------------------------------------------------------------
 
 
-def test_the_order_date_defaults_to_today_on_the_service_clock() -> None:
+def test_the_order_date_defaults_to_today_on_the_shop_clock() -> None:
     # given
-    service = DraftOrderService(catalog(), clock=CLOCK)
+    app = shop_on(CLOCK)
     # when
-    order = service.create()
+    order = app.drafts.create()
     # then
     assert order.order_date == dt.date(2026, 11, 26)
 
@@ -304,16 +312,16 @@ def test_the_order_date_defaults_to_today_on_the_service_clock() -> None:
 def test_the_order_date_is_today_in_the_clocks_time_zone() -> None:
     # given
     late_evening = dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
-    service = DraftOrderService(catalog(), clock=FixedClock(late_evening))
+    app = shop_on(FixedClock(late_evening))
     # when
-    order = service.create()
+    order = app.drafts.create()
     # then
     assert order.order_date == dt.date(2026, 11, 26)
 
 
 def test_the_order_date_can_be_changed() -> None:
     # given
-    order = DraftOrderService(catalog(), clock=CLOCK).create()
+    order = shop_on(CLOCK).drafts.create()
     # when
     order = order.set_order_date(dt.date(2026, 12, 24))
     # then
@@ -322,9 +330,9 @@ def test_the_order_date_can_be_changed() -> None:
 
 def test_an_explicit_order_date_wins_over_the_clock() -> None:
     # given
-    service = DraftOrderService(catalog(), clock=CLOCK)
+    app = shop_on(CLOCK)
     # when
-    order = service.create(order_date=dt.date(2026, 1, 15))
+    order = app.drafts.create(order_date=dt.date(2026, 1, 15))
     # then
     assert order.order_date == dt.date(2026, 1, 15)
 
@@ -353,14 +361,15 @@ def test_a_customer_can_be_detached() -> None:
     assert order.customer is None
 
 
-def test_an_order_can_be_created_for_a_new_customer_through_the_service() -> None:
+def test_an_order_can_be_created_for_a_new_customer_through_the_shop() -> None:
     # given
-    service = DraftOrderService(catalog(), clock=CLOCK)
+    app = shop_on(CLOCK)
     customer = Customer(id="C7", name="Ada Lovelace").with_address(Address(country="GB"))
     # when
-    order = service.create(customer=customer)
+    order = app.drafts.create(customer=customer)
     # then
-    assert service.get(order.id).customer == customer
+    assert app.drafts.get(order.id).customer == customer
+    assert app.customers.get("C7") == customer
     assert customer.addresses == (Address(country="GB"),)
 
 

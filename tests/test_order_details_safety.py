@@ -2,7 +2,7 @@
 be safe: XML attacks (entity expansion, external entities and DTDs, parameter entities) are
 refused with MalformedOrderDetails, never expanded or fetched; details over MAX_DETAILS_BYTES
 (counted in UTF-8 bytes) are refused before they are parsed; and what is accepted is kept
-exactly as written, through the order and the service.
+exactly as written, through the order and the shop.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from builders import catalog, empty_order
 from draftorders import (
     Customer,
     DetailsFormat,
-    DraftOrderService,
     FixedClock,
     MalformedOrderDetails,
     OrderDetails,
     Party,
+    Shop,
+    ShopApp,
     Status,
     ValidationError,
 )
 from draftorders.order_details import MAX_DETAILS_BYTES
+from draftorders.shop import Ports
 
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 
@@ -105,13 +107,13 @@ def refused(text: str, kind: DetailsFormat = DetailsFormat.XML) -> MalformedOrde
     return caught.value
 
 
-def make_shop() -> DraftOrderService:
-    return DraftOrderService(
+def make_shop() -> ShopApp:
+    shop = Shop(
         catalog(),
-        clock=FixedClock(NOW),
         seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
         attach_pdf=False,
     )
+    return ShopApp(shop, Ports(clock=FixedClock(NOW)))
 
 
 # -- XML attacks -------------------------------------------------------------------------------
@@ -190,20 +192,20 @@ def test_the_predefined_entities_and_character_references_still_work() -> None:
 
 def test_unsafe_details_never_reach_the_order() -> None:
     # given a draft with safe details
-    shop = make_shop()
+    app = make_shop()
     safe = OrderDetails.xml("<order><gift>true</gift></order>")
-    order_id = shop.edit(shop.create().id, lambda o: o.set_details(safe)).id
-    before = shop.get(order_id)
+    order_id = app.drafts.edit(app.drafts.create().id, lambda o: o.set_details(safe)).id
+    before = app.drafts.get(order_id)
     # when someone tries to swap in an attack
     with pytest.raises(MalformedOrderDetails):
-        shop.edit(order_id, lambda o: o.set_details(OrderDetails.xml(BILLION_LAUGHS)))
+        app.drafts.edit(order_id, lambda o: o.set_details(OrderDetails.xml(BILLION_LAUGHS)))
     with pytest.raises(MalformedOrderDetails):
         attrs.evolve(safe, text=EXTERNAL_ENTITY)
     with pytest.raises(MalformedOrderDetails):
         attrs.evolve(safe, format=DetailsFormat.JSON)  # the XML is not JSON
     # then
-    assert shop.get(order_id) == before
-    assert shop.get(order_id).details == safe
+    assert app.drafts.get(order_id) == before
+    assert app.drafts.get(order_id).details == safe
 
 
 # -- the size limit ----------------------------------------------------------------------------
@@ -292,23 +294,21 @@ def test_details_are_kept_exactly_as_written(kind: DetailsFormat, text: str) -> 
     ("kind", "text"),
     [(DetailsFormat.JSON, JSON_AS_WRITTEN), (DetailsFormat.XML, XML_AS_WRITTEN)],
 )
-def test_details_round_trip_through_the_order_and_the_service(
-    kind: DetailsFormat, text: str
-) -> None:
+def test_details_round_trip_through_the_order_and_the_shop(kind: DetailsFormat, text: str) -> None:
     # given
-    shop = make_shop()
+    app = make_shop()
     ada = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
-    order_id = shop.edit(
-        shop.create(customer=ada).id,
-        lambda o: o.add_product(shop.catalog, "MUG", 1),
+    order_id = app.drafts.edit(
+        app.drafts.create(customer=ada).id,
+        lambda o: o.add_product(app.shop.catalog, "MUG", 1),
         lambda o: o.set_details(OrderDetails(kind, text)),
     ).id
     # when the order is saved, sent, completed and duplicated
-    shop.send_invoice(order_id)
-    shop.accept_payment(order_id)
-    copy = shop.duplicate(order_id)
+    app.invoicing.send(order_id)
+    app.drafts.complete_unpaid(order_id)
+    copy = app.drafts.duplicate(order_id)
     # then the text is the text that was given, character for character
-    completed = shop.get(order_id)
+    completed = app.drafts.get(order_id)
     assert completed.status is Status.COMPLETED
     for order in (completed, copy):
         assert order.details is not None

@@ -15,7 +15,6 @@ from draftorders import (
     Catalog,
     Customer,
     DraftOrder,
-    DraftOrderService,
     FixedClock,
     InMemoryStore,
     PricedOrder,
@@ -23,10 +22,13 @@ from draftorders import (
     Product,
     RoundingMode,
     RoundingPolicy,
+    Shop,
+    ShopApp,
     price,
 )
 from draftorders.errors import UnknownCode
 from draftorders.explain import Rejection
+from draftorders.order import Status
 from draftorders.promotions import (
     AmountOff,
     BundlePrice,
@@ -50,6 +52,7 @@ from draftorders.promotions import (
     SpendTiers,
     Target,
 )
+from draftorders.shop import Ports
 
 CATALOG = Catalog.of(
     Product(
@@ -722,34 +725,36 @@ def test_an_entered_unknown_code_is_rejected_even_with_no_promotions() -> None:
 CLOCK = FixedClock(dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC))
 
 
-def service_with(*promotions: Promotion) -> DraftOrderService:
-    return DraftOrderService(CATALOG, context=shop(*promotions), store=InMemoryStore(), clock=CLOCK)
+def shop_with(*promotions: Promotion) -> ShopApp:
+    return ShopApp(
+        Shop(CATALOG, context=shop(*promotions)), Ports(store=InMemoryStore(), clock=CLOCK)
+    )
 
 
-def test_the_service_refuses_an_unknown_code_and_saves_nothing() -> None:
+def test_the_shop_refuses_an_unknown_code_and_saves_nothing() -> None:
     # given a saved draft
-    service = service_with(tee_promotion(code="spring10"))
-    draft = service.edit(service.create().id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    app = shop_with(tee_promotion(code="spring10"))
+    draft = app.drafts.edit(app.drafts.create().id, lambda o: o.add_product(CATALOG, "TEE", 2))
     # when
     with pytest.raises(UnknownCode) as raised:
-        service.apply_code(draft.id, "nope")
+        app.drafts.apply_code(draft.id, "nope")
     # then
     assert raised.value.code == "NOPE"
-    stored = service.get(draft.id)
+    stored = app.drafts.get(draft.id)
     assert stored == draft
     assert stored.coupon_codes == ()
-    assert service.price(draft.id).total.amount == Decimal("40.00")
+    assert app.drafts.price(draft.id).total.amount == Decimal("40.00")
 
 
-def test_the_service_saves_a_known_code_upper_cased() -> None:
-    service = service_with(tee_promotion(code="spring10"))
-    draft = service.edit(service.create().id, lambda o: o.add_product(CATALOG, "TEE", 2))
+def test_the_shop_saves_a_known_code_upper_cased() -> None:
+    app = shop_with(tee_promotion(code="spring10"))
+    draft = app.drafts.edit(app.drafts.create().id, lambda o: o.add_product(CATALOG, "TEE", 2))
     # when
-    saved = service.apply_code(draft.id, "Spring10")
+    saved = app.drafts.apply_code(draft.id, "Spring10")
     # then
     assert saved.coupon_codes == ("SPRING10",)
-    assert service.get(draft.id).version == draft.version + 1
-    assert service.price(draft.id).total.amount == Decimal("36.00")
+    assert app.drafts.get(draft.id).version == draft.version + 1
+    assert app.drafts.price(draft.id).total.amount == Decimal("36.00")
 
 
 # -- usage limits ------------------------------------------------------------------------------
@@ -805,37 +810,39 @@ def test_after_payment_of_an_order_using_a_single_use_promotion_the_next_order_i
     None
 ):
     # given a promotion usable once, and a first order that uses it
-    service = service_with(tee_promotion(usage_limit=1))
-    first = service.create(customer=ADA)
-    service.edit(first.id, lambda o: o.add_product(CATALOG, "TEE", 2))
-    assert service.price(first.id).applied_promotions == ("TEE10",)
-    # when the first order is paid
-    service.accept_payment(first.id)
+    app = shop_with(tee_promotion(usage_limit=1))
+    first = app.drafts.create(customer=ADA)
+    app.drafts.edit(first.id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    assert app.drafts.price(first.id).applied_promotions == ("TEE10",)
+    # when the first order is paid in full (by hand), which completes it
+    payment = app.cashier.record_payment(first.id)
+    assert payment.order.status is Status.COMPLETED
     # then the next order's pricing rejects the promotion
-    second = service.create(customer=Customer(id="C2", name="Bob"))
-    service.edit(second.id, lambda o: o.add_product(CATALOG, "TEE", 2))
-    priced = service.price(second.id)
+    second = app.drafts.create(customer=Customer(id="C2", name="Bob"))
+    app.drafts.edit(second.id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    priced = app.drafts.price(second.id)
     assert reason(priced, "promotion:TEE10") == "usage limit reached (1 of 1)"
     assert priced.total.amount == Decimal("40.00")
-    assert service.store.promotion_usage().count("TEE10") == 1
+    assert app.quotes.usage().count("TEE10") == 1
 
 
-def test_paying_an_order_records_its_promotions_per_customer() -> None:
-    # given a promotion usable once per customer, used by C1 on a paid order
-    service = service_with(tee_promotion(usage_limit_per_customer=1))
-    first = service.create(customer=ADA)
-    service.edit(first.id, lambda o: o.add_product(CATALOG, "TEE", 2))
-    service.accept_payment(first.id)
+def test_completing_an_order_records_its_promotions_per_customer() -> None:
+    # given a promotion usable once per customer, used by C1 on an order completed unpaid
+    app = shop_with(tee_promotion(usage_limit_per_customer=1))
+    first = app.drafts.create(customer=ADA)
+    app.drafts.edit(first.id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    app.drafts.complete_unpaid(first.id)
     # when C1 and C2 each order again
-    again = service.create(customer=ADA)
-    service.edit(again.id, lambda o: o.add_product(CATALOG, "TEE", 2))
-    other = service.create(customer=Customer(id="C2", name="Bob"))
-    service.edit(other.id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    again = app.drafts.create(customer=ADA)
+    app.drafts.edit(again.id, lambda o: o.add_product(CATALOG, "TEE", 2))
+    other = app.drafts.create(customer=Customer(id="C2", name="Bob"))
+    app.drafts.edit(other.id, lambda o: o.add_product(CATALOG, "TEE", 2))
     # then
-    assert reason(service.price(again.id), "promotion:TEE10") == (
+    assert reason(app.drafts.price(again.id), "promotion:TEE10") == (
         "customer C1 has used it 1 of 1 time(s)"
     )
-    assert service.price(other.id).total.amount == Decimal("36.00")
+    assert app.drafts.price(other.id).total.amount == Decimal("36.00")
+    assert app.quotes.usage().count_for("TEE10", "C1") == 1
 
 
 # -- currency ----------------------------------------------------------------------------------

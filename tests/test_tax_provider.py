@@ -11,16 +11,18 @@ import pytest
 from builders import catalog, money
 from draftorders import (
     Customer,
-    DraftOrderService,
     FixedClock,
-    Outbox,
+    InMemoryMailer,
     Party,
     ProviderError,
+    Shop,
+    ShopApp,
     Status,
     TaxRate,
     ValidationError,
 )
-from draftorders.tax import QuotedTax, TaxQuote, TaxRequest
+from draftorders.shop import Ports
+from draftorders.tax import QuotedTax, TaxProvider, TaxQuote, TaxRequest
 
 STATE = TaxRate.percent("7.25", "State")
 
@@ -53,29 +55,33 @@ def _tax(amount: Decimal) -> Decimal:
     return (amount * Decimal("0.0725")).quantize(Decimal("0.01"))
 
 
-def shop(provider: object) -> DraftOrderService:
-    return DraftOrderService(
+def shop(provider: TaxProvider, mailer: InMemoryMailer | None = None) -> ShopApp:
+    settings = Shop(
         catalog(),
-        tax_provider=provider,  # type: ignore[arg-type]
-        clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
         seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
         attach_pdf=False,
     )
+    ports = Ports(
+        tax_provider=provider,
+        clock=FixedClock(dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+        mailer=mailer if mailer is not None else InMemoryMailer(),
+    )
+    return ShopApp(settings, ports)
 
 
-def draft(service: DraftOrderService, customer: Customer | None = None) -> str:
-    order = service.create(customer=customer)
-    service.edit(order.id, lambda o: o.add_product(catalog(), "MUG", 3))
-    service.edit(order.id, lambda o: o.add_custom_item("Gift wrap", "2.00", taxable=False))
+def draft(app: ShopApp, customer: Customer | None = None) -> str:
+    order = app.drafts.create(customer=customer)
+    app.drafts.edit(order.id, lambda o: o.add_product(catalog(), "MUG", 3))
+    app.drafts.edit(order.id, lambda o: o.add_custom_item("Gift wrap", "2.00", taxable=False))
     return order.id
 
 
 def test_the_engine_is_asked_for_each_taxable_line_net_and_its_quote_is_charged() -> None:
     engine = Engine()
-    service = shop(engine)
-    order_id = draft(service)
+    app = shop(engine)
+    order_id = draft(app)
     # when
-    priced = service.price(order_id)
+    priced = app.drafts.price(order_id)
     # then
     (request,) = engine.requests
     assert [(line.line_id, line.amount) for line in request.lines] == [("L1", money("38.97"))]
@@ -87,40 +93,41 @@ def test_the_engine_is_asked_for_each_taxable_line_net_and_its_quote_is_charged(
 
 
 def test_a_failing_engine_raises_provider_error_with_its_cause_and_nothing_changes() -> None:
-    service = shop(Broken())
-    order_id = draft(service, Customer(id="C1", name="Ada", email="ada@example.com"))
-    before = service.get(order_id)
+    mailer = InMemoryMailer()
+    app = shop(Broken(), mailer)
+    order_id = draft(app, Customer(id="C1", name="Ada", email="ada@example.com"))
+    before = app.drafts.get(order_id)
     # when
     with pytest.raises(ProviderError) as caught:
-        service.send_invoice(order_id)
+        app.invoicing.send(order_id)
     # then
     assert isinstance(caught.value.__cause__, TimeoutError)
     assert caught.value.provider == "tax provider"
-    assert service.get(order_id) == before
-    assert service.get(order_id).status is Status.DRAFT
-    assert service.sent_invoices(order_id) == []
-    assert isinstance(service.mailer, Outbox)
-    assert service.mailer.sent == []
+    assert app.drafts.get(order_id) == before
+    assert app.drafts.get(order_id).status is Status.DRAFT
+    assert app.invoicing.sent(order_id) == []
+    assert app.outbox.messages() == []
+    assert mailer.sent == []
 
 
 def test_a_quote_for_a_line_that_was_not_asked_about_is_refused() -> None:
-    service = shop(Engine(extra_line=True))
+    app = shop(Engine(extra_line=True))
     with pytest.raises(ValidationError, match="L99"):
-        service.price(draft(service))
+        app.drafts.price(draft(app))
 
 
 def test_a_quote_in_another_currency_is_refused() -> None:
-    service = shop(Engine(currency="EUR"))
+    app = shop(Engine(currency="EUR"))
     with pytest.raises(ValidationError, match="not USD"):
-        service.price(draft(service))
+        app.drafts.price(draft(app))
 
 
 def test_a_tax_exempt_customer_is_not_sent_to_the_engine() -> None:
     engine = Engine()
-    service = shop(engine)
-    order_id = draft(service, Customer(id="C1", name="Ada", tax_exempt=True))
+    app = shop(engine)
+    order_id = draft(app, Customer(id="C1", name="Ada", tax_exempt=True))
     # when
-    priced = service.price(order_id)
+    priced = app.drafts.price(order_id)
     # then
     assert engine.requests == []
     assert priced.tax_total.amount == Decimal("0.00")

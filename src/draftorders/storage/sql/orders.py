@@ -47,7 +47,7 @@ class SqlOrders(Records):
         if row is None:
             raise OrderNotFound(order_id)
         if row.deleted_at is not None:
-            raise OrderDeleted(order_id, row.deleted_at)
+            raise OrderDeleted(order_id, aware(row.deleted_at))
         return self._load(row.document, DraftOrder)
 
     def add(self, order: DraftOrder) -> None:
@@ -160,7 +160,7 @@ class SqlCustomers(Records):
             select = select.where(c.email_key == normal_email(query.email))
         if query.name_contains is not None:
             select = select.where(
-                sa.func.lower(c.name).contains(query.name_contains.lower(), autoescape=True)
+                c.name_key.contains(query.name_contains.casefold(), autoescape=True)
             )
         found = (self._load(d, Customer) for d in self._c.execute(select).scalars())
         return sorted((x for x in found if query.matches(x)), key=lambda x: (x.name, x.id))
@@ -201,7 +201,7 @@ class SqlCustomers(Records):
         return {
             "id": customer.id,
             "email_key": normal_email(customer.email) if customer.email is not None else None,
-            "name": customer.name,
+            "name_key": customer.name.casefold(),
             "document": dumps(customer),
         }
 

@@ -97,10 +97,11 @@ CUSTOMERS = sa.Table(
     METADATA,
     sa.Column("id", sa.String, primary_key=True),
     sa.Column("email_key", sa.String, nullable=True, unique=True),
-    sa.Column("name", sa.String, nullable=False, index=True),
+    sa.Column("name_key", sa.String, nullable=False, index=True),
     sa.Column("document", sa.Text, nullable=False),
 )
-"""The customer directory; emails are unique, compared case-insensitively (``email_key``)."""
+"""The customer directory; emails are unique, compared case-insensitively (``email_key``), and
+names are searched case-insensitively in any script (``name_key``: the name case-folded)."""
 
 PAYMENT_METHODS = sa.Table(
     "payment_methods",

@@ -107,10 +107,10 @@ def _customers() -> None:
         "customers",
         sa.Column("id", sa.String, primary_key=True),
         sa.Column("email_key", sa.String, nullable=True, unique=True),
-        sa.Column("name", sa.String, nullable=False),
+        sa.Column("name_key", sa.String, nullable=False),
         sa.Column("document", sa.Text, nullable=False),
     )
-    op.create_index("ix_customers_name", "customers", ["name"])
+    op.create_index("ix_customers_name_key", "customers", ["name_key"])
     op.create_table(
         "payment_methods",
         sa.Column("id", sa.String, primary_key=True),
