@@ -1,6 +1,6 @@
 """Documents: the library's values as versioned JSON, to store, send and read back exactly.
 
-``dumps(order)`` writes ``{"schema": 2, "type": "DraftOrder", "data": {...}}`` with amounts as
+``dumps(order)`` writes ``{"schema": 3, "type": "DraftOrder", "data": {...}}`` with amounts as
 strings; ``loads(text, DraftOrder)`` reads it back (upgrading an older schema first) to an
 equal value. See ``docs/documents.md`` for the format.
 """

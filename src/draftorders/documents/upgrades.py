@@ -74,7 +74,7 @@ def _sent_invoice_2_to_3(sent: dict[str, Any]) -> dict[str, Any]:
         "id": f"{number}@{sent.get('sent_at')}",
         "attach_pdf": None,
         "resent": False,
-        "delivered_at": sent.get("sent_at"),
+        "delivered_at": sent.get("sent_at") if sent.get("message") is not None else None,
         **kept,
     }
 

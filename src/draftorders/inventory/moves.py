@@ -46,6 +46,7 @@ __all__ = [
     "adjust",
     "check",
     "commit",
+    "key_order",
     "release",
     "reserve",
     "restock",
@@ -54,6 +55,11 @@ __all__ = [
 ]
 
 Levels = Mapping[StockKey, StockLevel]
+
+
+def key_order(key: StockKey) -> tuple[str, str]:
+    """How stock keys sort (the unnamed location first): the order stores lock them in."""
+    return (key[0], key[1] or "")
 
 
 @attrs.frozen
@@ -67,7 +73,8 @@ class Moves:
 def stock_keys(order: DraftOrder, location: str | None) -> list[StockKey]:
     """The (SKU, location) of every catalog line of the order, sorted (the order in which a
     store locks them, so two orders never wait for each other in a circle)."""
-    return sorted({(item.sku, location) for item in order.lines if item.sku is not None})
+    keys = {(item.sku, location) for item in order.lines if item.sku is not None}
+    return sorted(keys, key=key_order)
 
 
 def wanted(order: DraftOrder, levels: Levels, location: str | None) -> dict[StockKey, int]:
@@ -84,7 +91,7 @@ def check(want: Mapping[StockKey, int], levels: Levels, own: Reservation | None)
     """:class:`InsufficientStock` if a ``DENY`` SKU has fewer units available than wanted (the
     order's own reservation counts as available to it)."""
     held = own.units() if own is not None else {}
-    for key, quantity in sorted(want.items()):
+    for key, quantity in sorted(want.items(), key=lambda item: key_order(item[0])):
         level = levels[key]
         available = level.available + held.get(key, 0)
         if quantity > available and level.policy is InventoryPolicy.DENY:
@@ -107,7 +114,7 @@ def reserve(
     released = release(own, levels, at=at) if own is not None else Moves()
     after = {**levels, **{level.key: level for level in released.levels}}
     changes = list(released.changes)
-    for key, quantity in sorted(want.items()):
+    for key, quantity in sorted(want.items(), key=lambda item: key_order(item[0])):
         level = after[key]
         short = max(0, quantity - max(level.available, 0))
         after[key] = attrs.evolve(level, reserved=level.reserved + quantity)
@@ -127,11 +134,12 @@ def release(
     """Return a reservation's units to available stock."""
     after = dict(levels)
     changes = []
-    for key, quantity in sorted(reservation.units().items()):
+    for key, quantity in sorted(reservation.units().items(), key=lambda i: key_order(i[0])):
         level = after[key]
         after[key] = attrs.evolve(level, reserved=level.reserved - quantity)
         changes.append(_change(reservation.order_id, after[key], quantity, 0, reason, at))
-    return Moves(tuple(after[key] for key in sorted(reservation.units())), tuple(changes))
+    keys = sorted(reservation.units(), key=key_order)
+    return Moves(tuple(after[key] for key in keys), tuple(changes))
 
 
 def commit(
@@ -149,7 +157,8 @@ def commit(
     held = own.units() if own is not None else {}
     after = dict(levels)
     changes = []
-    for key in sorted(set(want) | set(held)):
+    keys = sorted(set(want) | set(held), key=key_order)
+    for key in keys:
         level = after[key]
         quantity = want.get(key, 0)
         short = max(0, quantity - min(held.get(key, 0), quantity) - max(level.available, 0))
@@ -161,7 +170,7 @@ def commit(
         else:  # reserved, no longer wanted: the reservation ends
             changes.append(_change(order.id, after[key], held[key], 0, Reason.RELEASED, at))
     taken = Taken(order.id, tuple((k[0], k[1], q) for k, q in want.items()))
-    return Moves(tuple(after[k] for k in sorted(set(want) | set(held))), tuple(changes)), taken
+    return Moves(tuple(after[k] for k in keys), tuple(changes)), taken
 
 
 def restock(
@@ -210,7 +219,9 @@ def adjust(level: StockLevel, change: int, *, at: dt.datetime) -> Moves:
 
 def _touched(after: Levels, before: Levels, skus: set[str]) -> tuple[StockLevel, ...]:
     return tuple(
-        after[key] for key in sorted(after) if key[0] in skus and after[key] != before.get(key)
+        after[key]
+        for key in sorted(after, key=key_order)
+        if key[0] in skus and after[key] != before.get(key)
     )
 
 

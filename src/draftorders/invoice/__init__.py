@@ -2,7 +2,7 @@
 HTML / text / PDF rendering, the invoice email, and the record of each one sent."""
 
 from draftorders.invoice.build import build_invoice, buyer_of, check_checkout_url
-from draftorders.invoice.email import InvoiceEmail, invoice_email
+from draftorders.invoice.email import InvoiceEmail, InvoiceHeaders, invoice_email, invoice_headers
 from draftorders.invoice.labels import LABELS, labels_for
 from draftorders.invoice.locale import InvoiceLocale
 from draftorders.invoice.model import (
@@ -27,6 +27,7 @@ __all__ = [
     "InvoiceCharge",
     "InvoiceDiscount",
     "InvoiceEmail",
+    "InvoiceHeaders",
     "InvoiceLine",
     "InvoiceLocale",
     "InvoiceNumbering",
@@ -39,6 +40,7 @@ __all__ = [
     "buyer_of",
     "check_checkout_url",
     "invoice_email",
+    "invoice_headers",
     "labels_for",
     "pdf_available",
     "render_html",

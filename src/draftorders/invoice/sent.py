@@ -105,4 +105,4 @@ class SentInvoice:
             raise ValidationError("message", f"the invoice email has no {subtype} part")
         content = body.get_content()
         assert isinstance(content, str)
-        return content
+        return content.replace("\r\n", "\n")  # the wire's line ends, back to the rendering's

@@ -40,10 +40,12 @@ def compose(
     reply_to: Address | str | None = None,
     domain: str | None = None,
     date: dt.datetime | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """A message with ``text`` as its plain part and ``html`` as the alternative.
 
-    ``date`` (timezone-aware) is the Date header, now when None. Every header value is
+    ``date`` (timezone-aware) is the Date header, now when None; ``message_id`` the left part
+    of the Message-ID (``<message_id@domain>``), a random one when None. Every header value is
     checked first: a line break anywhere raises
     :class:`~draftorders.errors.HeaderInjection` and nothing is composed.
     """
@@ -69,7 +71,11 @@ def compose(
         if date is not None
         else email.utils.formatdate(localtime=False, usegmt=True)
     )
-    message["Message-ID"] = email.utils.make_msgid(domain=domain)
+    message["Message-ID"] = (
+        f"<{header_text('message id', message_id)}@{domain or 'localhost'}>"
+        if message_id is not None
+        else email.utils.make_msgid(domain=domain)
+    )
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")

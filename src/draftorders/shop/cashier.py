@@ -125,18 +125,20 @@ class _Request:
     amount: Money | None = None
     token: str | None = None
 
-    def matches(self, transaction: Transaction) -> bool:
-        """True if ``transaction`` is what this request would have recorded."""
+    def matches(self, order_id: str, transaction: Transaction) -> bool:
+        """True if ``transaction`` is what this request on ``order_id`` would have recorded."""
         return (
-            transaction.kind is self.kind
+            transaction.order_id == order_id
+            and transaction.kind is self.kind
             and transaction.parent_id == self.parent_id
             and (self.amount is None or transaction.amount == self.amount)
         )
 
-    def matches_claim(self, claim: PaymentClaim) -> bool:
-        """True if ``claim`` is what this request would have claimed."""
+    def matches_claim(self, order_id: str, claim: PaymentClaim) -> bool:
+        """True if ``claim`` is what this request on ``order_id`` would have claimed."""
         return (
-            claim.kind is self.kind
+            claim.order_id == order_id
+            and claim.kind is self.kind
             and claim.parent_id == self.parent_id
             and (self.amount is None or claim.amount == self.amount)
             and (self.token is None or claim.token == self.token)
@@ -497,8 +499,8 @@ class Cashier:
                 continue
             try:
                 recorded.append(self._reask(claim))
-            except (GatewayFailed, DraftOrdersError) as error:
-                still_open.append((claim.id, str(error)))
+            except Exception as error:
+                still_open.append((claim.id, repr(error)))
         return ReconcileReport(tuple(recorded), tuple(still_open))
 
     # -- the workings ---------------------------------------------------------------------------
@@ -517,10 +519,10 @@ class Cashier:
     ) -> Payment:
         if key is not None:
             _check_key(key)
-            repeated = self._replay(key, request)
+            repeated = self._replay(order_id, key, request)
             if repeated is not None:
                 return repeated
-        retried = self._settle_stale(order_id, request if key is None else None)
+        retried, settled = self._settle_stale(order_id, request if key is None else None)
         if retried is not None:
             return retried
         with self.ports.store.unit(write=False) as unit:
@@ -585,16 +587,19 @@ class Cashier:
                 notice=notice,
             )
             unit.payments.add_claim(claim)
-        return self._reask(claim)
+        payment = self._reask(claim)
+        return attrs.evolve(payment, events=(*settled, *payment.events)) if settled else payment
 
-    def _replay(self, key: str, request: _Request) -> Payment | None:
+    def _replay(self, order_id: str, key: str, request: _Request) -> Payment | None:
         """The answer to a call already made under ``key``: its transaction, or the settling
-        of its claim; None if the key is new."""
+        of its claim; None if the key is new. A key used for another request (another order,
+        kind, amount, card or parent) raises :class:`IdempotencyConflict`."""
         with self.ports.store.unit(write=False) as unit:
             known = unit.payments.by_key(key)
             claim = unit.payments.claim_by_key(key)
         if known is not None:
-            if not request.matches(known):
+            same_claim = claim is None or request.matches_claim(order_id, claim)
+            if not (same_claim and request.matches(order_id, known)):
                 raise IdempotencyConflict(key, f"it recorded {known.id} ({known.kind.value})")
             with self.ports.store.unit(write=False) as unit:
                 order = unit.orders.get(known.order_id)
@@ -602,31 +607,47 @@ class Cashier:
             return Payment(known, order, summarize(self.payment_total(order), records))
         if claim is None:
             return None
-        if not request.matches_claim(claim):
+        if not request.matches_claim(order_id, claim):
             raise IdempotencyConflict(key, f"it claimed {claim.id} ({claim.kind.value})")
         if claim.interrupted is None and not self._stale(claim):
             raise PaymentInFlight(claim.order_id, claim.id, claim.created_at)
         return self._reask(claim)
 
-    def _settle_stale(self, order_id: str, request: _Request | None) -> Payment | None:
-        """Settle an open claim of the order whose process is gone (interrupted, or older than
-        the shop's claim timeout); its payment if ``request`` is a retry of that claim."""
+    def _settle_stale(
+        self, order_id: str, request: _Request | None
+    ) -> tuple[Payment | None, tuple[OrderEvent, ...]]:
+        """Settle the open claims of the order whose process is gone (interrupted, or older
+        than the shop's claim timeout): the payment if ``request`` is a retry of one of them,
+        and what settling them brought about (their events)."""
         with self.ports.store.unit(write=False) as unit:
             open_claims = [c for c in unit.payments.claims(order_id) if c.is_open]
+        events: list[OrderEvent] = []
         for claim in open_claims:
             if claim.interrupted is None and not self._stale(claim):
                 continue
             payment = self._reask(claim)
-            if request is not None and request.matches_claim(claim):
-                return payment
-        return None
+            if request is not None and request.matches_claim(order_id, claim):
+                return payment, ()
+            events.extend(payment.events)
+        return None, tuple(events)
 
     def _stale(self, claim: PaymentClaim) -> bool:
         return claim.created_at <= self.ports.clock.now() - self.shop.claim_timeout
 
     def _reask(self, claim: PaymentClaim) -> Payment:
-        """Ask the gateway for ``claim`` with its key, and record the answer."""
-        return self._record(claim, self._ask(claim))
+        """Ask the gateway for ``claim`` with its key, and record the answer. An adapter that
+        refuses the request outright (:class:`ValidationError`: a card or currency it never
+        takes, before contacting the provider) is recorded as a failed payment, so the claim
+        closes, and its error is raised."""
+        try:
+            result = self._ask(claim)
+        except ValidationError as refused:
+            declined = GatewayResult(
+                Outcome.DECLINED, claim.amount, None, "refused", _printable(str(refused))
+            )
+            self._record(claim, declined)
+            raise
+        return self._record(claim, result)
 
     def _ask(self, claim: PaymentClaim) -> GatewayResult:
         if claim.outcome is not None:
@@ -644,6 +665,8 @@ class Cashier:
                 result = gateway.void(claim.reference or "", idempotency_key=key)
             else:
                 result = gateway.refund(claim.reference or "", claim.amount, idempotency_key=key)
+        except ValidationError:
+            raise
         except Exception as error:
             self._interrupt(claim, error)
             if isinstance(error, DraftOrdersError):

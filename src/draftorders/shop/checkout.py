@@ -19,7 +19,7 @@ from draftorders.errors import CheckoutLinkRefused, ConcurrencyConflict, NotFoun
 from draftorders.invoice import Invoice
 from draftorders.money import Money
 from draftorders.order import DraftOrder, Status
-from draftorders.payments import PaymentSummary, summarize
+from draftorders.payments import PaymentSummary, Transaction, summarize
 from draftorders.pricing import PricedOrder
 from draftorders.shipping import RateOption
 from draftorders.shop.cashier import Cashier, Payment
@@ -126,12 +126,19 @@ class Checkout:
     def invoice(self, session: CheckoutSession) -> Invoice:
         """The invoice as the customer would pay it now (a preview, with amounts paid)."""
         current, priced = self.quotes.quote(self.order_as_chosen(session))
-        paid = summarize(priced.total, self.cashier.transactions(session.order_id)).paid
+        paid = summarize(priced.total, self._transactions(session)).paid
         return self.invoicing.invoice_for(current, priced, self.ports.clock.today(), paid=paid)
 
     def summary(self, session: CheckoutSession) -> PaymentSummary:
         """What is paid and due, at the price as chosen."""
-        return summarize(self.price(session).total, self.cashier.transactions(session.order_id))
+        return summarize(self.price(session).total, self._transactions(session))
+
+    def _transactions(self, session: CheckoutSession) -> list[Transaction]:
+        """The order's transactions; a link whose order was deleted meanwhile is stale."""
+        try:
+            return self.cashier.transactions(session.order_id)
+        except NotFound:
+            raise CheckoutLinkRefused("stale") from None
 
     def pay(
         self,
@@ -162,7 +169,7 @@ class Checkout:
                 expected_version=claim.version,
                 expected_amount=expected_amount,
             )
-        except ConcurrencyConflict:
+        except (ConcurrencyConflict, NotFound):  # changed, or deleted, since it was opened
             raise CheckoutLinkRefused("stale") from None
 
 

@@ -108,6 +108,8 @@ class Customers:
 
     def add_payment_method(self, method: PaymentMethod) -> PaymentMethod:
         """Save a payment method (a gateway token) of a customer in the directory."""
+        if not isinstance(method, PaymentMethod):
+            raise ValidationError("method", f"expected a PaymentMethod, got {method!r}")
         with self.ports.store.unit() as unit:
             unit.customers.get(method.customer_id, lock=True)
             unit.customers.add_method(method)

@@ -9,7 +9,8 @@ once and the dispatcher only picks up what failed.
 A message is handed to the mail server once. The one window left is a process that dies
 after the server accepted the message and before the unit marking it sent commits: when its
 lease runs out the message is sent again. No mail protocol can close that window; it is as
-short as one commit.
+short as one commit, and a message sent again keeps its Message-ID, so mail systems that
+drop duplicates drop it.
 """
 
 from __future__ import annotations
@@ -139,5 +140,6 @@ class Dispatcher:
             subject=sent.subject,
             attach_pdf=sent.attach_pdf,
             date=sent.sent_at,
+            message_id=f"{message.id}.{sent.id}",
         )
         return composed.message

@@ -18,7 +18,13 @@ import attrs
 
 from draftorders.errors import MissingExtra, ValidationError
 from draftorders.events import OrderEvent
-from draftorders.invoice import Invoice, SentInvoice, build_invoice, check_checkout_url
+from draftorders.invoice import (
+    Invoice,
+    SentInvoice,
+    build_invoice,
+    check_checkout_url,
+    invoice_headers,
+)
 from draftorders.invoice.render import pdf_available
 from draftorders.lifecycle import Transition, resend_invoice, send_invoice
 from draftorders.money import Money
@@ -135,6 +141,7 @@ class Invoicing:
                 self.invoice_for(current, priced, now.date(), number, url, paid=paid),
                 order_version=version,
             )
+            self._check_headers(invoice, recipient, language, subject)
             sent, message = self._queue(unit, invoice, now, recipient, subject, language, False)
             self.stock.reserve(unit, current, at=now)
             unit.orders.replace(transition.order, stored.version)
@@ -175,6 +182,7 @@ class Invoicing:
                 invoice = attrs.evolve(invoice, checkout_url=check_checkout_url(checkout_url))
             paid = summarize(invoice.total, unit.payments.transactions(order_id)).paid
             invoice = _with_paid(invoice, paid)
+            self._check_headers(invoice, recipient, language, subject)
             sent, message = self._queue(unit, invoice, now, recipient, subject, language, True)
         return self._deliver(transition, sent, message)
 
@@ -237,6 +245,18 @@ class Invoicing:
             )
         email_address("from", sender)
         return to
+
+    def _check_headers(
+        self, invoice: Invoice, recipient: str, locale: str, subject: str | None
+    ) -> None:
+        """Refuse, before anything is written, an email the dispatcher could never send."""
+        invoice_headers(
+            invoice,
+            sender=self.shop.seller.email or "",
+            to=recipient,
+            locale=locale,
+            subject=subject,
+        )
 
     def _check_pdf(self) -> None:
         if self.shop.attach_pdf and not pdf_available():

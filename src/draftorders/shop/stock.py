@@ -52,9 +52,7 @@ class Stock:
         if on_hand < 0:
             raise ValidationError("on_hand", f"stock on hand cannot be negative, got {on_hand}")
         with self.ports.store.unit() as unit:
-            if unit.stock.level(level.key, lock=True) is not None:
-                raise ValidationError("sku", f"{sku!r} is already tracked at {location!r}")
-            unit.stock.put_level(level)
+            unit.stock.add_level(level)
         return level
 
     def level(self, sku: str, location: str | None = None) -> StockLevel:
@@ -202,7 +200,7 @@ class Stock:
     def _locked(unit: Unit, keys: list[StockKey]) -> dict[StockKey, StockLevel]:
         """The levels at ``keys`` (the tracked ones), locked in key order."""
         levels = {}
-        for key in sorted(keys, key=lambda k: (k[0], k[1] or "")):
+        for key in sorted(keys, key=inventory.key_order):
             level = unit.stock.level(key, lock=True)
             if level is not None:
                 levels[key] = level

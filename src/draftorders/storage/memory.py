@@ -27,6 +27,7 @@ from draftorders.errors import (
     ValidationError,
 )
 from draftorders.inventory import InventoryChange, Reservation, StockKey, StockLevel, Taken
+from draftorders.inventory.moves import key_order
 from draftorders.invoice import SentInvoice
 from draftorders.notifications import MessageStatus, OutboxMessage
 from draftorders.order import DraftOrder
@@ -414,7 +415,13 @@ class _Stock:
         return self._levels.get(key)
 
     def levels(self) -> list[StockLevel]:
-        return sorted(self._levels.values(), key=lambda lv: (lv.sku, lv.location or ""))
+        return sorted(self._levels.values(), key=lambda level: key_order(level.key))
+
+    def add_level(self, level: StockLevel) -> None:
+        check_instance(level, StockLevel, "level")
+        if level.key in self._levels:
+            raise ValidationError("sku", f"{level.sku!r} is already tracked at {level.location!r}")
+        self._levels.put(level.key, level)
 
     def put_level(self, level: StockLevel) -> None:
         check_instance(level, StockLevel, "level")

@@ -212,6 +212,11 @@ class StockRecords(Protocol):
         """Every tracked level, by SKU and location."""
         ...
 
+    def add_level(self, level: StockLevel) -> None:
+        """Start tracking a level; :class:`~draftorders.errors.ValidationError` if its SKU is
+        tracked at that location already (whoever added it first)."""
+        ...
+
     def put_level(self, level: StockLevel) -> None:
         """Store a level (new or replacing the one at its key)."""
         ...

@@ -5,7 +5,6 @@ unique constraint to the library's error, and upserts."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -16,7 +15,7 @@ from draftorders.clock import Clock
 from draftorders.documents import loads
 from draftorders.errors import ValidationError
 
-__all__ = ["WRITE_OPTION", "Records", "aware", "connect_engine", "natural", "write_transaction"]
+__all__ = ["WRITE_OPTION", "Records", "connect_engine", "natural", "write_transaction"]
 
 WRITE_OPTION = "draftorders_write"
 """An execution option marking a connection whose transaction writes (SQLite: BEGIN IMMEDIATE)."""
@@ -124,8 +123,3 @@ class Records:
 def natural(column: sa.ColumnElement[str]) -> tuple[sa.ColumnElement[Any], ...]:
     """Order ids like ``S2`` before ``S10``: by length, then text."""
     return (sa.func.length(column), column)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A moment read back from a database that keeps no time zone (SQLite) is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -29,7 +29,7 @@ from draftorders.storage.rules import (
     check_version,
 )
 from draftorders.storage.sql import schema as t
-from draftorders.storage.sql.base import Records, aware
+from draftorders.storage.sql.base import Records
 
 __all__ = ["SqlCustomers", "SqlOrders"]
 
@@ -47,7 +47,7 @@ class SqlOrders(Records):
         if row is None:
             raise OrderNotFound(order_id)
         if row.deleted_at is not None:
-            raise OrderDeleted(order_id, aware(row.deleted_at))
+            raise OrderDeleted(order_id, row.deleted_at)
         return self._load(row.document, DraftOrder)
 
     def add(self, order: DraftOrder) -> None:
@@ -84,7 +84,7 @@ class SqlOrders(Records):
                 t.ORDERS.c.id == order_id, t.ORDERS.c.deleted_at.is_not(None)
             )
         ).first()
-        return Tombstone(order_id, row.version, aware(row.deleted_at)) if row else None
+        return Tombstone(order_id, row.version, row.deleted_at) if row else None
 
     def used(self, order_id: str) -> bool:
         return (

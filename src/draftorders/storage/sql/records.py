@@ -106,19 +106,19 @@ class SqlStock(Records):
         rows = self._c.execute(sa.select(t.STOCK_LEVELS).order_by(s.sku, s.location)).all()
         return [_level(row) for row in rows]
 
+    def add_level(self, level: StockLevel) -> None:
+        check_instance(level, StockLevel, "level")
+        self._insert(
+            t.STOCK_LEVELS,
+            _level_row(level),
+            lambda: ValidationError(
+                "sku", f"{level.sku!r} is already tracked at {level.location!r}"
+            ),
+        )
+
     def put_level(self, level: StockLevel) -> None:
         check_instance(level, StockLevel, "level")
-        self._upsert(
-            t.STOCK_LEVELS,
-            {
-                "sku": level.sku,
-                "location": level.location or _HERE,
-                "on_hand": level.on_hand,
-                "reserved": level.reserved,
-                "policy": level.policy.value,
-            },
-            ["sku", "location"],
-        )
+        self._upsert(t.STOCK_LEVELS, _level_row(level), ["sku", "location"])
 
     def reservation(self, order_id: str) -> Reservation | None:
         document = self._c.execute(
@@ -184,6 +184,16 @@ class SqlStock(Records):
         if sku is not None:
             select = select.where(h.sku == sku)
         return [self._load(d, InventoryChange) for d in self._c.execute(select).scalars()]
+
+
+def _level_row(level: StockLevel) -> dict[str, Any]:
+    return {
+        "sku": level.sku,
+        "location": level.location or _HERE,
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "policy": level.policy.value,
+    }
 
 
 def _level(row: Any) -> StockLevel:

@@ -8,6 +8,9 @@ moves from open to recorded.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import sqlalchemy as sa
 
 __all__ = [
@@ -26,10 +29,34 @@ __all__ = [
     "STOCK_RESERVATIONS",
     "STOCK_TAKEN",
     "TRANSACTIONS",
+    "UtcDateTime",
 ]
 
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A moment, written and compared in UTC and read back aware. PostgreSQL keeps the offset
+    itself; SQLite keeps none, so a moment written at +09:00 and one compared at -05:00 would
+    otherwise be compared as wall-clock times."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValueError(f"expected an aware datetime, got {value!r}")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 METADATA = sa.MetaData()
-_TZ = sa.DateTime(timezone=True)
+_TZ = UtcDateTime()
 
 ORDERS = sa.Table(
     "orders",
