@@ -12,17 +12,16 @@ from decimal import Decimal
 
 from draftorders import (
     Address,
-    Cashier,
-    Checkout,
     CheckoutLinkRefused,
     CheckoutLinks,
     Customer,
-    DraftOrderService,
-    FakeGateway,
     FixedClock,
     ManualDiscount,
     Money,
     Party,
+    Ports,
+    Shop,
+    ShopApp,
 )
 from draftorders.shipping import Flat, ShippingRate, ShippingZone
 from quickstart import CATALOG, CONTEXT
@@ -52,11 +51,11 @@ LINKS = CheckoutLinks(
 HOME = Address(country="US", region="NY", city="New York", postal_code="10001", line1="1 Main St")
 
 
-def report(step: str, cashier: Cashier, order_id: str) -> None:
+def report(step: str, app: ShopApp, order_id: str) -> None:
     """One step: what happened, the transactions so far, and what is due."""
-    summary = cashier.summary(order_id)
+    summary = app.cashier.summary(order_id)
     print(f"\n== {step}")
-    for t in cashier.transactions(order_id):
+    for t in app.cashier.transactions(order_id):
         print(
             f"   {t.id:<10} {t.kind.value:<8} {t.status.value:<8} {t.amount.amount:>7} "
             f"{t.reference or '-':<12} {t.method or '-'}"
@@ -68,35 +67,34 @@ def report(step: str, cashier: Cashier, order_id: str) -> None:
 
 
 def main() -> None:
-    shop = DraftOrderService(
+    shop = Shop(
         CATALOG,
         context=CONTEXT,
         seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
-        clock=FixedClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)),
         shipping_zones=ZONES,
         checkout_links=LINKS,
         attach_pdf=False,
     )
-    cashier = Cashier(shop, FakeGateway())
-    checkout = Checkout(cashier)
+    app = ShopApp(shop, Ports(clock=FixedClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))))
+    checkout = app.checkout
 
     customer = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
-    draft = shop.create(customer=customer)
-    shop.edit(
+    draft = app.drafts.create(customer=customer)
+    app.drafts.edit(
         draft.id,
         lambda o: o.add_product(CATALOG, "MUG", 3),
         lambda o: o.set_line_discount("L1", ManualDiscount.percent("10")),
         lambda o: o.add_product(CATALOG, "TEA", 2),
         lambda o: o.set_shipping_address(HOME),
     )
-    report(f"draft {draft.id} created", cashier, draft.id)
+    report(f"draft {draft.id} created", app, draft.id)
 
-    delivery = shop.send_invoice(draft.id)
+    delivery = app.invoicing.send(draft.id)
     link = delivery.sent.invoice.checkout_url
     assert link is not None
     print(f"\ninvoice {delivery.sent.number} sent to {delivery.sent.recipient}")
     print(f"checkout link: {link}")
-    report("invoice sent", cashier, draft.id)
+    report("invoice sent", app, draft.id)
 
     tampered = link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB")
     try:
@@ -123,13 +121,13 @@ def main() -> None:
 
     declined = checkout.pay(session, "tok_chargeDeclined")
     print(f"\ncard declined: {declined.transaction.message} ({declined.transaction.code})")
-    report("after a declined card", cashier, draft.id)
+    report("after a declined card", app, draft.id)
 
     paid = checkout.pay(session, "tok_visa")
     print(f"\npaid {paid.transaction.amount.amount}; order is {paid.order.status.value}")
-    report("after paying by card", cashier, draft.id)
+    report("after paying by card", app, draft.id)
 
-    refund = cashier.refund(
+    refund = app.cashier.refund(
         draft.id,
         paid.transaction.id,
         usd("12.99"),
@@ -137,13 +135,19 @@ def main() -> None:
         restock=[("L1", 1)],
     )
     print(f"\nrefunded {refund.transaction.amount.amount}: {refund.transaction.reason}")
-    report("after a partial refund", cashier, draft.id)
+    report("after a partial refund", app, draft.id)
+
+    claims = app.cashier.claims(draft.id)  # each money call is claimed before the gateway is asked
+    print(
+        "\npayment claims: "
+        + ", ".join(f"{c.id} {c.state.value} as {c.transaction_id}" for c in claims)
+    )
 
     try:
         checkout.open(link)
     except CheckoutLinkRefused as refused:
         print(f"\nthe link after payment is refused too ({refused.reason})")
-    print(f"orders list: {[o.id for o in shop.orders()]}")
+    print(f"orders list: {[o.id for o in app.drafts.orders()]}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ Zone "Domestic" (US) offers "Standard" (flat 9.95) and "Express" (flat 19.95); t
 "Standard", so the invoice total is the quickstart's 64.13. Cards are the fake gateway's test
 tokens: "Visa ending 4242" pays, "Visa ending 0002" is declined. Everything is in memory, and
 the link is signed with a secret made at start: a restart sends a new invoice and link.
+
+A shop served by several worker processes gives each the same settings and a shared store and
+gateway: ``Ports(store=SqlStore(url), gateway=FakeGateway(ledger=SqlGatewayLedger(url)))``.
 """
 
 from __future__ import annotations
@@ -18,15 +21,13 @@ from decimal import Decimal
 
 from draftorders import (
     Address,
-    Cashier,
-    Checkout,
     CheckoutLinks,
-    Clock,
     Customer,
-    DraftOrderService,
-    FakeGateway,
     Money,
     Party,
+    Ports,
+    Shop,
+    ShopApp,
 )
 from draftorders.shipping import Flat, ShippingRate, ShippingZone
 from quickstart import CATALOG, CONTEXT, build_order
@@ -54,32 +55,37 @@ SELLER = Party(
 ADA = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
 
 
-def open_shop(base_url: str = BASE_URL, clock: Clock | None = None) -> tuple[Checkout, str]:
-    """The shop with the quickstart order invoiced to Ada (shipping "Standard"): its checkout
-    and the checkout link on the invoice."""
+def settings(base_url: str = BASE_URL) -> Shop:
+    """The shop: the quickstart's catalog and pricing, US shipping, links to ``base_url``."""
     links = CheckoutLinks({"k1": secrets.token_urlsafe(32)}, "k1", base_url)
-    shop = DraftOrderService(
+    return Shop(
         CATALOG,
         context=CONTEXT,
-        clock=clock,
         shipping_zones=ZONES,
         seller=SELLER,
         attach_pdf=False,
         checkout_links=links,
     )
-    order = shop.save(build_order().set_customer(ADA))
-    shop.choose_rate(order.id, "Standard")
-    invoice = shop.send_invoice(order.id).sent.invoice
+
+
+def open_shop(shop: Shop | None = None, ports: Ports | None = None) -> tuple[ShopApp, str]:
+    """The shop (:func:`settings` unless given) with the quickstart order invoiced to Ada
+    (shipping "Standard"), and the checkout link on the invoice."""
+    app = ShopApp(shop if shop is not None else settings(), ports)
+    app.customers.add(ADA)
+    order = app.drafts.add(build_order().set_customer(ADA))
+    app.drafts.choose_rate(order.id, "Standard")
+    invoice = app.invoicing.send(order.id).sent.invoice
     assert invoice.checkout_url is not None
-    return Checkout(Cashier(shop, FakeGateway())), invoice.checkout_url
+    return app, invoice.checkout_url
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", action="store_true", help=f"serve the app on {HOST}:{PORT}")
     args = parser.parse_args(argv)
-    checkout, link = open_shop()
-    invoice = checkout.shop.sent_invoices("D1001")[-1].invoice
+    app, link = open_shop()
+    invoice = app.invoicing.sent("D1001")[-1].invoice
     print(f"Invoice {invoice.number} for order {invoice.order_id} sent to {ADA.email}")
     print(f"Total {invoice.total.amount} {invoice.currency}; pay at:")
     print(link)
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from draftorders.web import create_app
 
-    create_app(checkout).run(host=HOST, port=PORT)
+    create_app(app.checkout).run(host=HOST, port=PORT)
 
 
 if __name__ == "__main__":

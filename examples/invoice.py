@@ -1,5 +1,6 @@
-"""Invoice the quickstart order: preview it, email it (to the in-memory outbox), and write the
-invoice as HTML, text and (with the ``pdf`` extra) PDF, in en_US and de_DE.
+"""Invoice the quickstart order: preview it, send it (the email goes through the outbox to an
+in-memory mailer), and write the invoice as HTML, text and (with the ``pdf`` extra) PDF, in
+en_US and de_DE.
 
     python examples/invoice.py [--out DIR]      # default: build/invoice-example/
 
@@ -19,14 +20,17 @@ from draftorders import (
     STANDARD_TEMPLATES,
     Address,
     Customer,
-    DraftOrderService,
     FixedClock,
+    InMemoryMailer,
     Invoice,
     InvoiceLocale,
     Money,
     Party,
     PaymentTerms,
+    Ports,
     PricedOrder,
+    Shop,
+    ShopApp,
     render_html,
     render_pdf,
     render_text,
@@ -101,11 +105,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=default, help="folder to write into")
     out = parser.parse_args().out
 
-    shop = DraftOrderService(
-        CATALOG,
-        context=CONTEXT,
-        seller=SELLER,
-        clock=FixedClock(dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)),
+    mailer = InMemoryMailer()
+    app = ShopApp(
+        Shop(CATALOG, context=CONTEXT, seller=SELLER),
+        Ports(clock=FixedClock(dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)), mailer=mailer),
     )
     order = (
         build_order()
@@ -116,18 +119,20 @@ def main() -> None:
         .set_notes(STANDARD_TEMPLATES.note("payment-request"))
         .set_terms(STANDARD_TEMPLATES.term("net-terms"))
     )
-    shop.save(order)
+    app.drafts.add(order)
 
-    preview = shop.preview_invoice(order.id)
+    preview = app.invoicing.preview(order.id)
     print(f"preview of {order.id}: status {preview.status.value}, number {preview.number}")
-    delivery = shop.send_invoice(order.id, checkout_url=f"https://shop.example/pay/{order.id}")
+    delivery = app.invoicing.send(order.id, checkout_url=f"https://shop.example/pay/{order.id}")
     sent = delivery.sent
-    print(f"sent {sent.number} to {sent.recipient}: {sent.subject!r}")
+    email = sent.email()
+    print(f"sent {sent.number} to {sent.recipient}: {email['Subject']!r}")
     print(f"order {order.id} is now {delivery.order.status.value}; due {sent.invoice.due_date}")
-    parts = [part.get_content_type() for part in sent.email().walk()]
+    print(f"outbox message {delivery.message.status.value}; the mailer holds {len(mailer)}")
+    parts = [part.get_content_type() for part in email.walk()]
     print(f"email parts: {', '.join(parts)}")
 
-    priced = shop.price(order.id)
+    priced = app.drafts.price(order.id)
     for path in write(sent.invoice, priced, out):
         print(f"wrote {path}")
     print()

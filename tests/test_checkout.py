@@ -1,6 +1,8 @@
 """Checkout links (signed, expiring, rotating keys, refusals that say nothing) and checkout
-sessions: the link on a sent invoice, opening it, stale links, shipping options, the billing
-address, the price as chosen, a declined card, then payment that completes the order.
+sessions: the link on a sent invoice, opening it, stale links (edited, reverted, completed,
+cancelled, deleted), shipping options, the billing address, the price as chosen, a declined
+card, then payment that completes the order; and two payments of one order at once, where the
+second is told a payment is in flight and nothing is charged.
 
 Two mugs for Ada at 8.25% tax come to 28.12; shipping (Ground 9.95, Express 19.00) is not
 taxed, so with Express the customer pays 47.12.
@@ -10,31 +12,48 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builders import catalog, flat_tax, money
 from draftorders import (
     Address,
-    Cashier,
-    Checkout,
     CheckoutLinkRefused,
     CheckoutLinks,
     Customer,
-    DraftOrderService,
+    DuplicateOrderId,
     FakeGateway,
-    FixedClock,
+    GatewayFailed,
+    GatewayResult,
+    Money,
     OrderCompleted,
     Party,
+    PaymentGateway,
+    PaymentInFlight,
     PaymentStatus,
+    Ports,
+    PricingContext,
+    Shop,
+    ShopApp,
     Status,
+    UsageLimitReached,
     ValidationError,
 )
 from draftorders.checkout_links import CheckoutClaim
 from draftorders.errors import AmountChanged
-from draftorders.payments import TransactionStatus
+from draftorders.payments import ClaimState, TransactionStatus
+from draftorders.promotions import PercentOff, Promotion, PromotionBook, Target
 from draftorders.shipping import Flat, ShippingRate, ShippingZone
+from draftorders.shop import CheckoutSession
+from draftorders.tax import TaxQuote, TaxRequest
 
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 LIFETIME = dt.timedelta(days=14)
@@ -65,46 +84,138 @@ ADA = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
 TOTAL = money("28.12")
 WITH_EXPRESS = money("47.12")
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+ONCE = Promotion(
+    "ONCE", "10% off mugs, once", PercentOff("10"), target=Target(skus={"MUG"}), usage_limit=1
+)
+"""A single-use promotion: the first order completed with it uses it up."""
 
 
-def make_shop(links: CheckoutLinks | None = LINKS) -> tuple[DraftOrderService, Checkout]:
-    shop = DraftOrderService(
+class MovableClock:
+    """A clock the test moves forward."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def today(self) -> dt.date:
+        return self.at.date()
+
+
+class HeldGateway:
+    """A FakeGateway whose sales wait, once started, until the test lets them go: a payment
+    stays in flight (claimed, the gateway asked, no answer yet) for as long as the test needs."""
+
+    def __init__(self) -> None:
+        self.inner = FakeGateway()
+        self.started = threading.Event()
+        self.go = threading.Event()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def sale(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        self.started.set()
+        if not self.go.wait(timeout=30):
+            raise TimeoutError("the test never let the sale go")
+        return self.inner.sale(token, amount, idempotency_key=idempotency_key)
+
+    def authorize(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.authorize(token, amount, idempotency_key=idempotency_key)
+
+    def capture(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.capture(reference, amount, idempotency_key=idempotency_key)
+
+    def void(self, reference: str, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.void(reference, idempotency_key=idempotency_key)
+
+    def refund(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.refund(reference, amount, idempotency_key=idempotency_key)
+
+
+class TaxEngine:
+    """An external tax engine that charges no tax and, for each step queued, runs that step as
+    it answers one quote: what another process does at that very moment."""
+
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], object]] = []
+
+    def quote(self, request: TaxRequest) -> TaxQuote:
+        if self.steps:
+            self.steps.pop(0)()
+        return TaxQuote(lines={})
+
+
+def make_shop(
+    links: CheckoutLinks | None = LINKS,
+    *,
+    gateway: PaymentGateway | None = None,
+    context: PricingContext | None = None,
+    tax_provider: TaxEngine | None = None,
+) -> ShopApp:
+    shop = Shop(
         catalog(),
-        context=flat_tax(),
-        clock=FixedClock(NOW),
+        context=context if context is not None else flat_tax(),
         seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
         shipping_zones=ZONES,
         checkout_links=links,
         attach_pdf=False,
     )
-    return shop, Checkout(Cashier(shop, FakeGateway()))
+    ports = Ports(
+        clock=MovableClock(NOW),
+        gateway=gateway if gateway is not None else FakeGateway(),
+        tax_provider=tax_provider,
+    )
+    return ShopApp(shop, ports)
 
 
-def mugs(shop: DraftOrderService, *, address: Address | None = HOME) -> str:
-    order = shop.create(customer=ADA)
-    edits = [lambda o: o.add_product(shop.catalog, "MUG", 2)]
+def mugs(app: ShopApp, *, address: Address | None = HOME) -> str:
+    order = app.drafts.create(customer=ADA)
+    edits = [lambda o: o.add_product(app.shop.catalog, "MUG", 2)]
     if address is not None:
         edits.append(lambda o: o.set_shipping_address(address))
-    return shop.edit(order.id, *edits).id
+    return app.drafts.edit(order.id, *edits).id
 
 
-def invoiced(shop: DraftOrderService) -> tuple[str, str]:
+def invoiced(app: ShopApp) -> tuple[str, str]:
     """A sent invoice for two mugs, and its checkout link."""
-    order_id = mugs(shop)
-    link = shop.send_invoice(order_id).sent.invoice.checkout_url
+    order_id = mugs(app)
+    link = app.invoicing.send(order_id).sent.invoice.checkout_url
     assert link is not None
     return order_id, link
 
 
-def gateway(checkout: Checkout) -> FakeGateway:
-    assert isinstance(checkout.cashier.gateway, FakeGateway)
-    return checkout.cashier.gateway
+def link_for(app: ShopApp, order_id: str) -> str:
+    """A checkout link for the order as it is stored now (as for a draft nobody sent)."""
+    link = app.invoicing.checkout_url(order_id, app.drafts.get(order_id).version)
+    assert link is not None
+    return link
+
+
+def gateway(app: ShopApp) -> FakeGateway:
+    assert isinstance(app.ports.gateway, FakeGateway)
+    return app.ports.gateway
+
+
+def move_clock(app: ShopApp, at: dt.datetime) -> None:
+    clock = app.ports.clock
+    assert isinstance(clock, MovableClock)
+    clock.at = at
 
 
 def refusal(links: CheckoutLinks, link: str, now: dt.datetime = NOW) -> CheckoutLinkRefused:
     with pytest.raises(CheckoutLinkRefused) as caught:
         links.verify(link, now)
     return caught.value
+
+
+def stale(call: Callable[[], object]) -> None:
+    """``call`` is refused: the link is stale."""
+    with pytest.raises(CheckoutLinkRefused) as caught:
+        call()
+    assert caught.value.reason == "stale"
 
 
 # -- checkout links ------------------------------------------------------------------------------
@@ -282,10 +393,10 @@ def test_a_link_for_a_bad_order_id_is_refused() -> None:
 
 
 def test_a_sent_invoice_carries_a_link_to_the_locked_version() -> None:
-    shop, _ = make_shop()
-    order_id = mugs(shop)
+    app = make_shop()
+    order_id = mugs(app)
     # when
-    delivery = shop.send_invoice(order_id)
+    delivery = app.invoicing.send(order_id)
     # then
     link = delivery.sent.invoice.checkout_url
     assert link is not None
@@ -298,118 +409,195 @@ def test_a_sent_invoice_carries_a_link_to_the_locked_version() -> None:
 
 
 def test_a_re_sent_invoice_keeps_a_link_that_still_opens() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
+    app = make_shop()
+    order_id, link = invoiced(app)
     # when
-    again = shop.send_invoice(order_id)
+    again = app.invoicing.resend(order_id)
     # then
     assert again.sent.invoice.checkout_url == link
-    assert checkout.open(link).order_id == order_id
+    assert app.checkout.open(link).order_id == order_id
 
 
 def test_a_shop_without_link_settings_sends_no_link_and_cannot_check_out() -> None:
-    shop, checkout = make_shop(links=None)
-    order_id = mugs(shop)
+    app = make_shop(links=None)
+    order_id = mugs(app)
     # when
-    delivery = shop.send_invoice(order_id)
+    delivery = app.invoicing.send(order_id)
     # then
     assert delivery.sent.invoice.checkout_url is None
-    assert shop.checkout_url(shop.get(order_id)) is None
+    assert app.invoicing.checkout_url(order_id, delivery.order.version) is None
     with pytest.raises(ValidationError):
-        checkout.open(LINKS.url(order_id, delivery.order.version, NOW))
+        app.checkout.open(LINKS.url(order_id, delivery.order.version, NOW))
 
 
 # -- opening a link -------------------------------------------------------------------------------
 
 
 def test_opening_a_link_opens_the_order_as_sent() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
+    app = make_shop()
+    order_id, link = invoiced(app)
     # when
-    session = checkout.open(link)
+    session = app.checkout.open(link)
     # then
-    assert session.order == shop.get(order_id)
+    assert session.order == app.drafts.get(order_id)
     assert (session.link, session.billing_address, session.shipping_method) == (link, None, None)
 
 
 def test_a_link_goes_stale_when_the_order_is_reverted_to_draft() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
+    app = make_shop()
+    order_id, link = invoiced(app)
     # when
-    shop.revert_to_draft(order_id)
+    app.drafts.revert_to_draft(order_id)
     # then
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link)
-    assert caught.value.reason == "stale"
+    stale(lambda: app.checkout.open(link))
     # and the invoice sent again carries a link that opens
-    fresh = shop.send_invoice(order_id).sent.invoice.checkout_url
+    fresh = app.invoicing.send(order_id).sent.invoice.checkout_url
     assert fresh is not None
     assert fresh != link
-    assert checkout.open(fresh).order_id == order_id
-    with pytest.raises(CheckoutLinkRefused):
-        checkout.open(link)
+    assert app.checkout.open(fresh).order_id == order_id
+    stale(lambda: app.checkout.open(link))
 
 
 def test_a_link_goes_stale_when_the_draft_is_edited() -> None:
-    shop, checkout = make_shop()
-    order_id = mugs(shop)
-    link = shop.checkout_url(shop.get(order_id))
-    assert link is not None
-    assert checkout.open(link).order_id == order_id
+    app = make_shop()
+    order_id = mugs(app)
+    link = link_for(app, order_id)
+    assert app.checkout.open(link).order_id == order_id
     # when
-    shop.edit(order_id, lambda o: o.set_notes("leave at the door"))
+    app.drafts.edit(order_id, lambda o: o.set_notes("leave at the door"))
     # then
     with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link)
+        app.checkout.open(link)
     assert caught.value.reason == "stale"
     assert order_id not in str(caught.value)
 
 
 def test_a_link_goes_stale_when_the_order_is_completed() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
+    app = make_shop()
+    order_id, link = invoiced(app)
     # when
-    checkout.cashier.record_payment(order_id)
+    app.cashier.record_payment(order_id)
     # then
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link)
-    assert caught.value.reason == "stale"
+    stale(lambda: app.checkout.open(link))
 
 
 def test_a_link_to_an_order_that_does_not_exist_is_stale() -> None:
-    _, checkout = make_shop()
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(LINKS.url("D9999", 1, NOW))
-    assert caught.value.reason == "stale"
+    app = make_shop()
+    stale(lambda: app.checkout.open(LINKS.url("D9999", 1, NOW)))
 
 
 def test_an_expired_link_does_not_open() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
+    app = make_shop()
+    _, link = invoiced(app)
     # when
-    shop.clock = FixedClock(NOW + LIFETIME)
+    move_clock(app, NOW + LIFETIME)
     # then
     with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link)
+        app.checkout.open(link)
     assert caught.value.reason == "expired"
 
 
 def test_a_tampered_link_does_not_open() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
+    app = make_shop()
+    _, link = invoiced(app)
     with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link[:-2] + flipped(link[-2]) + link[-1])
+        app.checkout.open(link[:-2] + flipped(link[-2]) + link[-1])
     assert caught.value.reason == "tampered"
+
+
+# -- deleted and cancelled orders ---------------------------------------------------------------
+
+
+def test_the_link_of_a_deleted_order_is_refused_as_stale() -> None:
+    app = make_shop()
+    order_id, link = invoiced(app)
+    # when the shop deletes the order (no money on it)
+    tombstone = app.drafts.delete(order_id)
+    # then
+    assert tombstone.order_id == order_id
+    with pytest.raises(CheckoutLinkRefused) as caught:
+        app.checkout.open(link)
+    assert caught.value.reason == "stale"
+    assert order_id not in str(caught.value)
+
+
+def test_a_session_opened_before_its_order_was_deleted_cannot_pay() -> None:
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
+    # when
+    app.drafts.delete(order_id)
+    # then
+    stale(lambda: app.checkout.pay(session, "tok_visa"))
+    assert gateway(app).calls == 0
+
+
+def test_after_create_delete_create_the_old_link_never_opens_the_new_order() -> None:
+    # given a draft and its link
+    app = make_shop()
+    first = mugs(app)
+    old_link = link_for(app, first)
+    # when it is deleted and another draft is made, just like it
+    app.drafts.delete(first)
+    second = mugs(app)
+    # then the new draft has a new id, and the old link does not open it
+    assert second != first
+    assert app.drafts.get(second).version == LINKS.verify(old_link, NOW).version
+    stale(lambda: app.checkout.open(old_link))
+    assert app.checkout.open(link_for(app, second)).order_id == second
+    # and the old id cannot be given to a new order by hand either
+    with pytest.raises(DuplicateOrderId):
+        app.drafts.create(order_id=first, customer=ADA)
+    stale(lambda: app.checkout.open(old_link))
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 7)), min_size=1, max_size=8))
+def test_whatever_is_created_and_deleted_a_link_opens_only_its_own_living_order(
+    steps: list[int | None],
+) -> None:
+    # given drafts created (None) and deleted (the living draft at that index), in any order
+    app = make_shop()
+    links: dict[str, str] = {}
+    living: list[str] = []
+    for step in steps:
+        if step is None or not living:
+            order_id = mugs(app)
+            assert order_id not in links  # never an id seen before
+            links[order_id] = link_for(app, order_id)
+            living.append(order_id)
+        else:
+            app.drafts.delete(living.pop(step % len(living)))
+    # then every link opens its own order while it lives, and nothing once it is deleted
+    for order_id, link in links.items():
+        if order_id in living:
+            assert app.checkout.open(link).order_id == order_id
+        else:
+            stale(functools.partial(app.checkout.open, link))
+
+
+def test_the_link_of_a_cancelled_order_is_refused_and_nothing_is_charged() -> None:
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
+    # when the shop cancels the order
+    cancelled = app.drafts.cancel(order_id, "customer changed their mind")
+    # then the link no longer opens, and a session opened before cannot pay
+    assert cancelled.order.status is Status.CANCELLED
+    stale(lambda: app.checkout.open(link))
+    stale(lambda: app.checkout.pay(session, "tok_visa"))
+    assert gateway(app).calls == 0
+    assert app.cashier.transactions(order_id) == []
+    assert app.cashier.claims(order_id) == []
 
 
 # -- choosing -------------------------------------------------------------------------------------
 
 
 def test_the_shipping_options_are_the_zones_rates_cheapest_first() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
+    app = make_shop()
+    _, link = invoiced(app)
     # when
-    options = checkout.shipping_options(checkout.open(link))
+    options = app.checkout.shipping_options(app.checkout.open(link))
     # then
     assert [(o.method, o.amount) for o in options] == [
         ("Ground", money("9.95")),
@@ -418,33 +606,32 @@ def test_the_shipping_options_are_the_zones_rates_cheapest_first() -> None:
 
 
 def test_without_a_shipping_address_there_are_no_shipping_options() -> None:
-    shop, checkout = make_shop()
-    order_id = mugs(shop, address=None)
-    link = shop.checkout_url(shop.get(order_id))
-    assert link is not None
-    session = checkout.open(link)
+    app = make_shop()
+    order_id = mugs(app, address=None)
+    session = app.checkout.open(link_for(app, order_id))
     # then
-    assert checkout.shipping_options(session) == ()
+    assert app.checkout.shipping_options(session) == ()
     with pytest.raises(ValidationError):
-        checkout.choose_shipping(session, "Ground")
+        app.checkout.choose_shipping(session, "Ground")
 
 
 def test_a_shipping_method_not_offered_is_refused() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
-    session = checkout.open(link)
+    app = make_shop()
+    _, link = invoiced(app)
+    session = app.checkout.open(link)
     # when
     with pytest.raises(ValidationError) as caught:
-        checkout.choose_shipping(session, "Teleport")
+        app.checkout.choose_shipping(session, "Teleport")
     # then
     assert caught.value.field == "shipping_method"
     assert "Express" in str(caught.value)
 
 
 def test_choices_are_made_on_the_session_and_the_stored_order_is_untouched() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    stored = shop.get(order_id)
+    app = make_shop()
+    order_id, link = invoiced(app)
+    stored = app.drafts.get(order_id)
+    checkout = app.checkout
     session = checkout.open(link)
     # when
     chosen = checkout.with_billing_address(checkout.choose_shipping(session, "Express"), BILLING)
@@ -455,19 +642,20 @@ def test_choices_are_made_on_the_session_and_the_stored_order_is_untouched() -> 
     assert as_chosen.billing_address == BILLING
     assert as_chosen.shipping is not None
     assert (as_chosen.shipping.title, as_chosen.shipping.price) == ("Express", money("19.00"))
-    assert shop.get(order_id) == stored
+    assert app.drafts.get(order_id) == stored
 
 
 def test_a_billing_address_must_be_an_address() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
+    app = make_shop()
+    _, link = invoiced(app)
     with pytest.raises(ValidationError):
-        checkout.with_billing_address(checkout.open(link), "12 Billing Rd")  # type: ignore[arg-type]
+        app.checkout.with_billing_address(app.checkout.open(link), "12 Billing Rd")  # type: ignore[arg-type]
 
 
 def test_the_price_summary_and_invoice_follow_the_choices() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
+    app = make_shop()
+    checkout = app.checkout
+    _, link = invoiced(app)
     session = checkout.open(link)
     # before choosing
     assert checkout.price(session).total == TOTAL
@@ -493,9 +681,10 @@ def test_the_price_summary_and_invoice_follow_the_choices() -> None:
 
 def test_a_declined_card_then_a_good_one_completes_the_order_as_chosen() -> None:
     # given
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    sent = shop.get(order_id)
+    app = make_shop()
+    checkout = app.checkout
+    order_id, link = invoiced(app)
+    sent = app.drafts.get(order_id)
     session = checkout.with_billing_address(
         checkout.choose_shipping(checkout.open(link), "Express"), BILLING
     )
@@ -508,138 +697,332 @@ def test_a_declined_card_then_a_good_one_completes_the_order_as_chosen() -> None
         WITH_EXPRESS,
     )
     assert declined.transaction.code == "card_declined"
-    assert shop.get(order_id) == sent
+    assert not any(isinstance(e, OrderCompleted) for e in declined.events)
+    assert app.drafts.get(order_id) == sent
     assert checkout.open(link).order == sent
-    assert gateway(checkout).movements == []
+    assert gateway(app).movements == []
     # when the next card goes through
     paid = checkout.pay(session, "tok_visa")
     # then
     assert paid.succeeded
     assert paid.transaction.amount == WITH_EXPRESS
-    completed = shop.get(order_id)
+    completed = app.drafts.get(order_id)
     assert completed == paid.order
     assert completed.status is Status.COMPLETED
     assert completed.billing_address == BILLING
     assert completed.shipping is not None
     assert (completed.shipping.title, completed.shipping.price) == ("Express", money("19.00"))
     assert completed.completed_total == WITH_EXPRESS
-    summary = checkout.cashier.summary(order_id)
+    summary = app.cashier.summary(order_id)
     assert (summary.status, summary.paid, summary.due) == (
         PaymentStatus.PAID,
         WITH_EXPRESS,
         money("0.00"),
     )
-    assert gateway(checkout).captured_total("USD") == WITH_EXPRESS
-    assert [o.id for o in shop.orders()] == [order_id]
-    assert sum(isinstance(e, OrderCompleted) for e in shop.events) == 1
+    assert gateway(app).captured_total("USD") == WITH_EXPRESS
+    assert [o.id for o in app.drafts.orders()] == [order_id]
+    assert sum(isinstance(e, OrderCompleted) for e in paid.events) == 1
+    # every money call was claimed first, and each claim is recorded
+    assert [(c.state, c.transaction_id) for c in app.cashier.claims(order_id)] == [
+        (ClaimState.RECORDED, declined.transaction.id),
+        (ClaimState.RECORDED, paid.transaction.id),
+    ]
     # and the link is now refused
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.open(link)
-    assert caught.value.reason == "stale"
+    stale(lambda: checkout.open(link))
 
 
 def test_paying_twice_from_one_session_charges_once() -> None:
-    shop, checkout = make_shop()
-    _, link = invoiced(shop)
-    session = checkout.open(link)
-    checkout.pay(session, "tok_visa")
+    app = make_shop()
+    _, link = invoiced(app)
+    session = app.checkout.open(link)
+    app.checkout.pay(session, "tok_visa")
     # when the customer clicks again
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.pay(session, "tok_visa")
+    stale(lambda: app.checkout.pay(session, "tok_visa"))
     # then
-    assert caught.value.reason == "stale"
-    assert gateway(checkout).captured_total("USD") == TOTAL
-    assert gateway(checkout).calls == 1
+    assert gateway(app).captured_total("USD") == TOTAL
+    assert gateway(app).calls == 1
 
 
 def test_a_session_whose_order_changed_after_opening_cannot_pay() -> None:
-    shop, checkout = make_shop()
-    order_id = mugs(shop)
-    link = shop.checkout_url(shop.get(order_id))
-    assert link is not None
-    session = checkout.open(link)
+    app = make_shop()
+    order_id = mugs(app)
+    session = app.checkout.open(link_for(app, order_id))
     # when the shop edits the draft
-    shop.edit(order_id, lambda o: o.add_product(shop.catalog, "TEA"))
+    app.drafts.edit(order_id, lambda o: o.add_product(app.shop.catalog, "TEA"))
     # then
-    with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.pay(session, "tok_visa")
-    assert caught.value.reason == "stale"
-    assert gateway(checkout).calls == 0
-    assert checkout.cashier.transactions(order_id) == []
+    stale(lambda: app.checkout.pay(session, "tok_visa"))
+    assert gateway(app).calls == 0
+    assert app.cashier.transactions(order_id) == []
 
 
 def test_a_session_whose_link_expired_before_paying_cannot_pay() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    session = checkout.open(link)
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
     # when
-    shop.clock = FixedClock(NOW + LIFETIME + dt.timedelta(minutes=1))
+    move_clock(app, NOW + LIFETIME + dt.timedelta(minutes=1))
     # then
     with pytest.raises(CheckoutLinkRefused) as caught:
-        checkout.pay(session, "tok_visa")
+        app.checkout.pay(session, "tok_visa")
     assert caught.value.reason == "expired"
-    assert checkout.cashier.transactions(order_id) == []
+    assert app.cashier.transactions(order_id) == []
 
 
 def test_a_link_for_a_draft_checks_out_too() -> None:
     # given a draft nobody sent an invoice for
-    shop, checkout = make_shop()
-    order_id = mugs(shop)
-    link = shop.checkout_url(shop.get(order_id))
-    assert link is not None
-    assert LINKS.verify(link, NOW).version == shop.get(order_id).version
+    app = make_shop()
+    order_id = mugs(app)
+    link = link_for(app, order_id)
+    assert LINKS.verify(link, NOW).version == app.drafts.get(order_id).version
     # when
-    session = checkout.choose_shipping(checkout.open(link), "Ground")
-    paid = checkout.pay(session, "tok_mastercard")
+    session = app.checkout.choose_shipping(app.checkout.open(link), "Ground")
+    paid = app.checkout.pay(session, "tok_mastercard")
     # then
     assert paid.order.status is Status.COMPLETED
     assert paid.order.shipping is not None
     assert paid.order.shipping.title == "Ground"
     assert paid.order.completed_total == money("38.07")
-    assert checkout.cashier.summary(order_id).status is PaymentStatus.PAID
-    with pytest.raises(CheckoutLinkRefused):
-        checkout.open(link)
+    assert app.cashier.summary(order_id).status is PaymentStatus.PAID
+    stale(lambda: app.checkout.open(link))
 
 
 def test_at_checkout_the_customer_pays_what_is_left_after_a_deposit() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    checkout.cashier.charge(order_id, "tok_visa", money("10.00"))
-    session = checkout.choose_shipping(checkout.open(link), "Express")
+    app = make_shop()
+    order_id, link = invoiced(app)
+    app.cashier.charge(order_id, "tok_visa", money("10.00"))
+    session = app.checkout.choose_shipping(app.checkout.open(link), "Express")
     # when
-    assert checkout.summary(session).due == money("37.12")
-    paid = checkout.pay(session, "tok_amex")
+    assert app.checkout.summary(session).due == money("37.12")
+    paid = app.checkout.pay(session, "tok_amex")
     # then
     assert paid.transaction.amount == money("37.12")
     assert paid.order.status is Status.COMPLETED
-    assert checkout.cashier.summary(order_id).paid == WITH_EXPRESS
+    assert app.cashier.summary(order_id).paid == WITH_EXPRESS
 
 
 def test_a_payment_for_another_amount_than_the_customer_was_shown_is_refused() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    session = checkout.choose_shipping(checkout.open(link), "Express")
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.choose_shipping(app.checkout.open(link), "Express")
     # when the page showed the price without shipping
     with pytest.raises(AmountChanged) as caught:
-        checkout.pay(session, "tok_visa", expected_amount=TOTAL)
-    # then nothing was charged or recorded
+        app.checkout.pay(session, "tok_visa", expected_amount=TOTAL)
+    # then nothing was charged, recorded or claimed
     assert (caught.value.shown, caught.value.now) == (TOTAL, WITH_EXPRESS)
-    assert gateway(checkout).calls == 0
-    assert checkout.cashier.transactions(order_id) == []
+    assert gateway(app).calls == 0
+    assert app.cashier.transactions(order_id) == []
+    assert app.cashier.claims(order_id) == []
     # and with the amount shown, it goes through
-    paid = checkout.pay(session, "tok_visa", expected_amount=WITH_EXPRESS)
+    paid = app.checkout.pay(session, "tok_visa", expected_amount=WITH_EXPRESS)
     assert paid.order.status is Status.COMPLETED
 
 
 def test_a_repeated_checkout_payment_with_its_key_returns_the_same_receipt() -> None:
-    shop, checkout = make_shop()
-    order_id, link = invoiced(shop)
-    session = checkout.open(link)
-    first = checkout.pay(session, "tok_visa", idempotency_key="checkout-1")
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
+    first = app.checkout.pay(session, "tok_visa", idempotency_key="checkout-1")
     # when the browser posts the form again
-    again = checkout.pay(session, "tok_visa", idempotency_key="checkout-1")
+    again = app.checkout.pay(session, "tok_visa", idempotency_key="checkout-1")
     # then
     assert again.transaction == first.transaction
     assert again.order.status is Status.COMPLETED
-    assert gateway(checkout).calls == 1
-    assert len(checkout.cashier.transactions(order_id)) == 1
+    assert gateway(app).calls == 1
+    assert len(app.cashier.transactions(order_id)) == 1
+
+
+class PickyGateway(FakeGateway):
+    """A gateway adapter that refuses American Express outright, before asking anyone (as an
+    adapter refuses a currency it does not take)."""
+
+    def sale(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        if token == "tok_amex":
+            raise ValidationError("token", "American Express is not taken here")
+        return super().sale(token, amount, idempotency_key=idempotency_key)
+
+
+def test_a_card_the_gateway_adapter_refuses_outright_leaves_the_order_payable() -> None:
+    app = make_shop(gateway=PickyGateway())
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
+    with pytest.raises(ValidationError):
+        app.checkout.pay(session, "tok_amex")
+    # when the customer tries another card
+    paid = app.checkout.pay(session, "tok_visa")
+    # then it pays
+    assert paid.succeeded
+    assert paid.order.status is Status.COMPLETED
+    assert not any(claim.is_open for claim in app.cashier.claims(order_id))
+
+
+def test_a_checkout_payment_whose_answer_was_lost_is_recorded_once_by_reconcile() -> None:
+    # given the gateway charges the card, then the answer is lost
+    app = make_shop()
+    order_id, link = invoiced(app)
+    session = app.checkout.choose_shipping(app.checkout.open(link), "Express")
+    gateway(app).fail_next(TimeoutError("read timed out"), after_processing=True)
+    with pytest.raises(GatewayFailed):
+        app.checkout.pay(session, "tok_visa")
+    # then the claim stays open, marked interrupted, and nothing is recorded yet
+    [claim] = app.cashier.claims(order_id)
+    assert claim.is_open
+    assert claim.interrupted is not None
+    assert app.cashier.transactions(order_id) == []
+    assert app.drafts.get(order_id).status is Status.INVOICE_SENT
+    # when the shop reconciles
+    report = app.cashier.reconcile()
+    # then the charge is recorded once, and the order completes as the customer chose it
+    [payment] = report.recorded
+    assert report.still_open == ()
+    assert payment.transaction.idempotency_key == claim.idempotency_key
+    assert payment.transaction.amount == WITH_EXPRESS
+    completed = app.drafts.get(order_id)
+    assert completed.status is Status.COMPLETED
+    assert completed.shipping is not None
+    assert completed.shipping.title == "Express"
+    assert gateway(app).captured_total("USD") == WITH_EXPRESS
+    assert len(gateway(app).movements) == 1
+    assert app.cashier.reconcile().recorded == ()
+    stale(lambda: app.checkout.open(link))
+
+
+# -- two payments of one order at once --------------------------------------------------------
+
+
+@pytest.fixture
+def held() -> Iterator[tuple[ShopApp, HeldGateway, ThreadPoolExecutor]]:
+    """A shop whose gateway holds sales until released, and a thread to pay from."""
+    held_gateway = HeldGateway()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        yield make_shop(gateway=held_gateway), held_gateway, pool
+    finally:
+        held_gateway.go.set()
+        pool.shutdown(wait=True)
+
+
+def two_sessions(app: ShopApp) -> tuple[str, CheckoutSession, CheckoutSession]:
+    """An invoiced order opened twice (the customer's laptop and phone, say)."""
+    order_id, link = invoiced(app)
+    return order_id, app.checkout.open(link), app.checkout.open(link)
+
+
+def test_a_second_session_paying_while_the_first_is_in_flight_is_not_charged(
+    held: tuple[ShopApp, HeldGateway, ThreadPoolExecutor],
+) -> None:
+    app, held_gateway, pool = held
+    order_id, laptop, phone = two_sessions(app)
+    # given the laptop's payment is in flight
+    first = pool.submit(app.checkout.pay, laptop, "tok_visa")
+    assert held_gateway.started.wait(timeout=10)
+    # when the phone pays too
+    with pytest.raises(PaymentInFlight) as caught:
+        app.checkout.pay(phone, "tok_mastercard")
+    # then it is told so, and nothing was asked of the gateway for it
+    [claim] = app.cashier.claims(order_id)
+    assert claim.is_open
+    assert (caught.value.order_id, caught.value.claim_id) == (order_id, claim.id)
+    assert held_gateway.inner.calls == 0
+    assert app.cashier.transactions(order_id) == []
+    # and the merchant cannot unlock the order meanwhile either
+    with pytest.raises(PaymentInFlight):
+        app.drafts.revert_to_draft(order_id)
+    # when the laptop's payment comes back
+    held_gateway.go.set()
+    paid = first.result(timeout=30)
+    # then the order is paid once, by the laptop
+    assert paid.succeeded
+    assert paid.order.status is Status.COMPLETED
+    assert [t.status for t in app.cashier.transactions(order_id)] == [TransactionStatus.SUCCESS]
+    assert held_gateway.inner.captured_total("USD") == TOTAL
+    assert held_gateway.inner.calls == 1
+    # and the phone's session is now stale: it never pays
+    stale(lambda: app.checkout.pay(phone, "tok_mastercard"))
+    assert held_gateway.inner.calls == 1
+
+
+def test_when_the_payment_in_flight_is_declined_the_other_session_can_pay(
+    held: tuple[ShopApp, HeldGateway, ThreadPoolExecutor],
+) -> None:
+    app, held_gateway, pool = held
+    order_id, laptop, phone = two_sessions(app)
+    first = pool.submit(app.checkout.pay, laptop, "tok_chargeDeclined")
+    assert held_gateway.started.wait(timeout=10)
+    with pytest.raises(PaymentInFlight):
+        app.checkout.pay(phone, "tok_mastercard")
+    # when the laptop's card is declined
+    held_gateway.go.set()
+    assert not first.result(timeout=30).succeeded
+    # then the phone pays
+    paid = app.checkout.pay(phone, "tok_mastercard")
+    assert paid.succeeded
+    assert paid.order.status is Status.COMPLETED
+    assert [t.status for t in app.cashier.transactions(order_id)] == [
+        TransactionStatus.FAILURE,
+        TransactionStatus.SUCCESS,
+    ]
+    assert held_gateway.inner.captured_total("USD") == TOTAL
+
+
+# -- a single-use promotion used up meanwhile -----------------------------------------------------
+
+
+def with_once(context: PricingContext) -> PricingContext:
+    return attrs.evolve(context, promotions=PromotionBook([ONCE]))
+
+
+def test_a_promotion_used_up_since_the_page_was_shown_changes_the_amount_and_charges_nothing() -> (
+    None
+):
+    # given Ada's checkout shows the mugs with the single-use promotion
+    app = make_shop(context=with_once(flat_tax()))
+    order_id, link = invoiced(app)
+    session = app.checkout.open(link)
+    shown = app.checkout.summary(session).outstanding
+    assert app.checkout.price(session).applied_promotions == ("ONCE",)
+    assert shown < TOTAL
+    # when another order is completed with it first
+    other = mugs(app)
+    app.drafts.complete_unpaid(other)
+    # then paying the amount shown is refused, and nothing is charged or claimed
+    with pytest.raises(AmountChanged) as caught:
+        app.checkout.pay(session, "tok_visa", expected_amount=shown)
+    assert (caught.value.shown, caught.value.now) == (shown, TOTAL)
+    assert gateway(app).calls == 0
+    assert app.cashier.transactions(order_id) == []
+    assert app.cashier.claims(order_id) == []
+    # and the customer pays the price without the promotion, which stays used once
+    paid = app.checkout.pay(session, "tok_visa", expected_amount=TOTAL)
+    assert paid.order.status is Status.COMPLETED
+    assert app.quotes.usage().count("ONCE") == 1
+
+
+def test_a_promotion_used_up_while_the_payment_was_being_priced_raises_and_charges_nothing() -> (
+    None
+):
+    # given a shop whose tax engine is asked as the payment is priced
+    engine = TaxEngine()
+    app = make_shop(context=with_once(flat_tax()), tax_provider=engine)
+    order_id, link = invoiced(app)
+    other = mugs(app)
+    session = app.checkout.open(link)
+    shown = app.checkout.summary(session).outstanding
+    # when the other order uses the promotion up just after the payment read its usage
+    engine.steps.append(lambda: app.drafts.complete_unpaid(other))
+    with pytest.raises(UsageLimitReached) as caught:
+        app.checkout.pay(session, "tok_visa")
+    # then
+    assert engine.steps == []
+    assert (caught.value.promotion_id, caught.value.limit) == ("ONCE", 1)
+    assert app.drafts.get(other).status is Status.COMPLETED
+    assert gateway(app).calls == 0
+    assert app.cashier.transactions(order_id) == []
+    assert app.cashier.claims(order_id) == []
+    assert app.quotes.usage().count("ONCE") == 1
+    # and paying again charges the price without it
+    paid = app.checkout.pay(session, "tok_visa")
+    assert paid.succeeded
+    assert paid.transaction.amount > shown
+    assert paid.order.completed_total == paid.transaction.amount
+    assert app.checkout.price(session).applied_promotions == ()
+    assert app.quotes.usage().count("ONCE") == 1

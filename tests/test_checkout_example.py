@@ -1,5 +1,6 @@
-"""examples/checkout.py walks a checkout: link refused when tampered, a decline, a payment, a
-partial refund, and the amount due at each step."""
+"""examples/checkout.py walks a checkout on a ``ShopApp``: link refused when tampered, a
+decline, a payment, a partial refund, the amount due at each step, and the payment claim each
+money call made before the gateway was asked."""
 
 from __future__ import annotations
 
@@ -47,6 +48,16 @@ def test_the_amount_due_at_each_step(output: str):
     refunded = step(output, "after a partial refund")
     assert "D1001-T3   refund   success    12.99 fake_000001" in refunded
     assert refunded.endswith("refunded 12.99, due 0.00: partially_refunded")
+
+
+def test_every_money_call_was_claimed_first_and_each_claim_is_recorded_as_its_transaction(
+    output: str,
+):
+    line = next(line for line in output.splitlines() if line.startswith("payment claims:"))
+    assert line == (
+        "payment claims: D1001-C1 recorded as D1001-T1, D1001-C2 recorded as D1001-T2, "
+        "D1001-C3 recorded as D1001-T3"
+    )
 
 
 def test_the_order_is_completed_once_and_its_link_is_then_stale(output: str):

@@ -1,6 +1,8 @@
 """The checkout web app (``draftorders.web``): the shop of ``examples/checkout_app.py`` (the
 quickstart order sent to Ada with a checkout link, "Standard" 9.95 or "Express" 19.95 shipping,
-the fake gateway) paid through Flask's test client, then end to end in headless Chromium.
+the fake gateway) paid through Flask's test client, then end to end in headless Chromium. Two
+pages paying one order at once, and a promotion used up meanwhile, get a 409 page saying that
+nothing was charged.
 
 Chromium is the system's (``/usr/bin/chromium``), driven by Playwright as in
 ``test_invoice_browser.py``: without it the browser tests are skipped, except under CI
@@ -16,11 +18,13 @@ import runpy
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,17 +33,21 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from draftorders import (
-    Cashier,
-    Checkout,
     CheckoutLinks,
-    DraftOrderService,
+    FakeGateway,
     FixedClock,
+    GatewayResult,
     Money,
     PaymentStatus,
+    Ports,
+    Shop,
+    ShopApp,
     Status,
     TransactionStatus,
     ValidationError,
 )
+from draftorders.promotions import PercentOff, Promotion, PromotionBook, Target
+from draftorders.tax import TaxQuote, TaxRequest
 from draftorders.web import TEST_CARDS, create_app
 
 ROOT = Path(__file__).parent.parent
@@ -51,7 +59,8 @@ try:
     example = runpy.run_path(str(EXAMPLES / "checkout_app.py"))
 finally:
     sys.path.remove(str(EXAMPLES))
-open_shop: Callable[..., tuple[Checkout, str]] = example["open_shop"]
+open_shop: Callable[..., tuple[ShopApp, str]] = example["open_shop"]
+settings: Callable[..., Shop] = example["settings"]
 
 ORDER = "D1001"
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
@@ -66,6 +75,18 @@ ADDRESS = {
 # The quickstart's figures with "Standard" shipping (see test_quickstart.py).
 AMOUNTS = ["$12.99", "$38.97", "$5.00", "$7.49", "$14.98", "$58.95", "-$8.90", "$9.95", "$4.13"]
 TOTAL, EXPRESS_TOTAL = "$64.13", "$74.13"
+NOTHING_CHARGED_IN_FLIGHT = (
+    "Another payment for this order is being processed, and nothing was charged here. "
+    "Wait a moment, then reload this page."
+)
+NOTHING_CHARGED_USED_UP = (
+    "A promotion on this order was used up meanwhile, and nothing was charged. "
+    "Reload the page to see the new total."
+)
+ONCE = Promotion(
+    "TEA-ONCE", "10% off tea, once", PercentOff("10"), target=Target(skus={"TEA"}), usage_limit=1
+)
+"""A single-use promotion the quickstart order gets (its two teas) until another order uses it."""
 
 
 class MovableClock:
@@ -81,13 +102,58 @@ class MovableClock:
         return self.at.date()
 
 
+class HeldGateway:
+    """A FakeGateway whose sales wait, once started, until the test lets them go: a payment
+    stays in flight for as long as the test needs."""
+
+    def __init__(self) -> None:
+        self.inner = FakeGateway()
+        self.started = threading.Event()
+        self.go = threading.Event()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def sale(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        self.started.set()
+        if not self.go.wait(timeout=30):
+            raise TimeoutError("the test never let the sale go")
+        return self.inner.sale(token, amount, idempotency_key=idempotency_key)
+
+    def authorize(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.authorize(token, amount, idempotency_key=idempotency_key)
+
+    def capture(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.capture(reference, amount, idempotency_key=idempotency_key)
+
+    def void(self, reference: str, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.void(reference, idempotency_key=idempotency_key)
+
+    def refund(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
+        return self.inner.refund(reference, amount, idempotency_key=idempotency_key)
+
+
+class TaxEngine:
+    """An external tax engine that charges no tax and, for each step queued, runs that step as
+    it answers one quote: what another process does at that very moment."""
+
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], object]] = []
+
+    def quote(self, request: TaxRequest) -> TaxQuote:
+        if self.steps:
+            self.steps.pop(0)()
+        return TaxQuote(lines={})
+
+
 @dataclass
-class Shop:
+class Site:
     """A freshly invoiced shop, its checkout app and a test client."""
 
-    checkout: Checkout
+    app: ShopApp
     link: str
-    app: Flask
+    flask: Flask
     client: FlaskClient
     clock: MovableClock
 
@@ -99,21 +165,18 @@ class Shop:
     def path(self) -> str:
         return f"/checkout/{self.token}"
 
-    @property
-    def service(self) -> DraftOrderService:
-        return self.checkout.shop
 
-    @property
-    def cashier(self) -> Cashier:
-        return self.checkout.cashier
+def open_site(shop: Shop | None = None, **ports: Any) -> Site:
+    """The example's shop (or ``shop``) on a movable clock and the given ports, invoiced."""
+    clock = MovableClock(NOW)
+    app, link = open_shop(shop, Ports(clock=clock, **ports))
+    flask = create_app(app.checkout)
+    return Site(app, link, flask, flask.test_client(), clock)
 
 
 @pytest.fixture
-def shop() -> Shop:
-    clock = MovableClock(NOW)
-    checkout, link = open_shop(clock=clock)
-    app = create_app(checkout)
-    return Shop(checkout, link, app, app.test_client(), clock)
+def site() -> Site:
+    return open_site()
 
 
 def text(response: TestResponse) -> str:
@@ -140,20 +203,20 @@ def form(html: str, **changes: str) -> dict[str, str]:
     return fields | changes
 
 
-def post(shop: Shop, data: dict[str, str]) -> TestResponse:
-    return shop.client.post(shop.path, data=data)
+def post(site: Site, data: dict[str, str]) -> TestResponse:
+    return site.client.post(site.path, data=data)
 
 
-def pay(shop: Shop, **changes: str) -> TestResponse:
+def pay(site: Site, **changes: str) -> TestResponse:
     """Open the link and post the form from that page."""
-    return post(shop, form(text(shop.client.get(shop.path)), **changes))
+    return post(site, form(text(site.client.get(site.path)), **changes))
 
 
 # -- the page ---------------------------------------------------------------------------------
 
 
-def test_the_page_shows_the_invoice_the_address_form_the_rates_and_the_cards(shop: Shop):
-    response = shop.client.get(shop.path)
+def test_the_page_shows_the_invoice_the_address_form_the_rates_and_the_cards(site: Site):
+    response = site.client.get(site.path)
     assert response.status_code == 200
     html = text(response)
     for title in ("Mug", "Engraving", "Tea"):
@@ -183,8 +246,8 @@ def test_the_page_shows_the_invoice_the_address_form_the_rates_and_the_cards(sho
     }
 
 
-def test_responses_forbid_framing_scripts_caching_and_referers(shop: Shop):
-    headers = shop.client.get(shop.path).headers
+def test_responses_forbid_framing_scripts_caching_and_referers(site: Site):
+    headers = site.client.get(site.path).headers
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert "form-action 'self'" in headers["Content-Security-Policy"]
@@ -194,26 +257,26 @@ def test_responses_forbid_framing_scripts_caching_and_referers(shop: Shop):
     assert "Set-Cookie" not in headers
 
 
-def test_update_prices_the_order_with_the_chosen_rate_and_charges_nothing(shop: Shop):
-    before = shop.service.get(ORDER)
-    response = pay(shop, shipping_method="Express", action="update")
+def test_update_prices_the_order_with_the_chosen_rate_and_charges_nothing(site: Site):
+    before = site.app.drafts.get(ORDER)
+    response = pay(site, shipping_method="Express", action="update")
     assert response.status_code == 200
     html = text(response)
     assert "Shipping (Express)" in html
     assert f"Pay {EXPRESS_TOTAL}</button>" in html
     assert re.search(r'value="Express" checked', html)
     assert 'value="12 Analytical Way"' in html  # what was typed is kept
-    assert shop.service.get(ORDER) == before
-    assert shop.cashier.transactions(ORDER) == []
+    assert site.app.drafts.get(ORDER) == before
+    assert site.app.cashier.transactions(ORDER) == []
 
 
 # -- paying -----------------------------------------------------------------------------------
 
 
-def test_paying_with_visa_completes_the_order_and_shows_the_receipt(shop: Shop):
-    response = pay(shop)
+def test_paying_with_visa_completes_the_order_and_shows_the_receipt(site: Site):
+    response = pay(site)
     assert response.status_code == 303
-    receipt = shop.client.get(response.headers["Location"])
+    receipt = site.client.get(response.headers["Location"])
     assert receipt.status_code == 200
     html = text(receipt)
     assert f'<dd class="order-id">{ORDER}</dd>' in html
@@ -221,7 +284,7 @@ def test_paying_with_visa_completes_the_order_and_shows_the_receipt(shop: Shop):
     assert f'<dd class="transaction-id">{ORDER}-T1</dd>' in html
     assert '<dd class="payment-status">paid</dd>' in html
     # then: the order is completed and paid, with the customer's choices
-    order = shop.service.get(ORDER)
+    order = site.app.drafts.get(ORDER)
     assert order.status is Status.COMPLETED
     assert order.completed_total is not None
     assert order.completed_total.amount == Decimal("64.13")
@@ -230,38 +293,38 @@ def test_paying_with_visa_completes_the_order_and_shows_the_receipt(shop: Shop):
         "Ada Lovelace",
         "10001",
     )
-    assert shop.cashier.summary(ORDER).status is PaymentStatus.PAID
-    [transaction] = shop.cashier.transactions(ORDER)
+    assert site.app.cashier.summary(ORDER).status is PaymentStatus.PAID
+    [transaction] = site.app.cashier.transactions(ORDER)
     assert transaction.status is TransactionStatus.SUCCESS
     # the link is spent, the receipt can be read again
-    assert shop.client.get(shop.path).status_code == 403
-    assert text(shop.client.get(response.headers["Location"])) == html
+    assert site.client.get(site.path).status_code == 403
+    assert text(site.client.get(response.headers["Location"])) == html
 
 
-def test_the_rate_chosen_is_what_is_charged(shop: Shop):
-    updated = text(pay(shop, shipping_method="Express", action="update"))
-    response = post(shop, form(updated, shipping_method="Express"))
+def test_the_rate_chosen_is_what_is_charged(site: Site):
+    updated = text(pay(site, shipping_method="Express", action="update"))
+    response = post(site, form(updated, shipping_method="Express"))
     assert response.status_code == 303
-    assert EXPRESS_TOTAL in text(shop.client.get(response.headers["Location"]))
-    order = shop.service.get(ORDER)
+    assert EXPRESS_TOTAL in text(site.client.get(response.headers["Location"]))
+    order = site.app.drafts.get(ORDER)
     assert order.shipping is not None
     assert (order.shipping.title, order.shipping.price.amount) == ("Express", Decimal("19.95"))
-    assert shop.cashier.summary(ORDER).paid.amount == Decimal("74.13")
+    assert site.app.cashier.summary(ORDER).paid.amount == Decimal("74.13")
 
 
-def test_a_total_that_changed_since_the_page_was_shown_is_not_charged(shop: Shop):
+def test_a_total_that_changed_since_the_page_was_shown_is_not_charged(site: Site):
     # Express picked, Pay pressed without Update: the page said 64.13, the order is now 74.13
-    response = pay(shop, shipping_method="Express")
+    response = pay(site, shipping_method="Express")
     assert response.status_code == 409
     html = text(response)
     assert alerts(html) == [
         f"The amount to pay is now {EXPRESS_TOTAL}. Check it, then press Pay again."
     ]
     assert f"Pay {EXPRESS_TOTAL}</button>" in html
-    assert shop.cashier.transactions(ORDER) == []
+    assert site.app.cashier.transactions(ORDER) == []
     # pressing Pay on the page shown now pays it
-    assert post(shop, form(html, shipping_method="Express")).status_code == 303
-    assert shop.cashier.summary(ORDER).paid.amount == Decimal("74.13")
+    assert post(site, form(html, shipping_method="Express")).status_code == 303
+    assert site.app.cashier.summary(ORDER).paid.amount == Decimal("74.13")
 
 
 @pytest.mark.parametrize(
@@ -272,62 +335,65 @@ def test_a_total_that_changed_since_the_page_was_shown_is_not_charged(shop: Shop
     ],
 )
 def test_a_decline_shows_the_message_and_leaves_the_order_unchanged(
-    shop: Shop, card: str, message: str
+    site: Site, card: str, message: str
 ):
-    before = shop.service.get(ORDER)
-    response = pay(shop, card=card)
+    before = site.app.drafts.get(ORDER)
+    response = pay(site, card=card)
     assert response.status_code == 402
     html = text(response)
     assert alerts(html) == [message]
     assert 'value="12 Analytical Way"' in html
-    assert shop.service.get(ORDER) == before
-    summary = shop.cashier.summary(ORDER)
+    assert site.app.drafts.get(ORDER) == before
+    summary = site.app.cashier.summary(ORDER)
     assert summary.status is PaymentStatus.UNPAID
     assert summary.paid.amount == 0
-    [declined] = shop.cashier.transactions(ORDER)
+    [declined] = site.app.cashier.transactions(ORDER)
     assert declined.status is TransactionStatus.FAILURE
     # the link still works, and another card pays
-    assert shop.client.get(shop.path).status_code == 200
-    assert post(shop, form(html, card="tok_mastercard")).status_code == 303
-    assert shop.cashier.summary(ORDER).status is PaymentStatus.PAID
+    assert site.client.get(site.path).status_code == 200
+    assert post(site, form(html, card="tok_mastercard")).status_code == 303
+    assert site.app.cashier.summary(ORDER).status is PaymentStatus.PAID
 
 
-def test_pay_pressed_twice_charges_once_and_both_get_the_receipt(shop: Shop):
-    page = text(shop.client.get(shop.path))
-    first = post(shop, form(page))
-    second = post(shop, form(page))  # the same form again: the link is spent meanwhile
+def test_pay_pressed_twice_charges_once_and_both_get_the_receipt(site: Site):
+    page = text(site.client.get(site.path))
+    first = post(site, form(page))
+    second = post(site, form(page))  # the same form again: the link is spent meanwhile
     assert (first.status_code, second.status_code) == (303, 303)
     assert first.headers["Location"] == second.headers["Location"]
-    assert len(shop.cashier.transactions(ORDER)) == 1
-    gateway: Any = shop.cashier.gateway
+    assert len(site.app.cashier.transactions(ORDER)) == 1
+    gateway: Any = site.app.ports.gateway
     assert len(gateway.movements) == 1
 
 
-def test_pay_pressed_again_after_the_gateway_lost_its_answer_charges_once(shop: Shop):
-    gateway: Any = shop.cashier.gateway
+def test_pay_pressed_again_after_the_gateway_lost_its_answer_charges_once(site: Site):
+    gateway: Any = site.app.ports.gateway
     gateway.fail_next(TimeoutError("read timed out"), after_processing=True)
-    page = text(shop.client.get(shop.path))
-    failed = post(shop, form(page))
+    page = text(site.client.get(site.path))
+    failed = post(site, form(page))
     assert failed.status_code == 502
     assert "did not answer" in alerts(text(failed))[0]
-    assert shop.cashier.transactions(ORDER) == []  # nothing recorded, but the card was charged
-    retried = post(shop, form(text(failed)))  # the page shown keeps the idempotency nonce
+    assert site.app.cashier.transactions(ORDER) == []  # nothing recorded, but the card was charged
+    [claim] = site.app.cashier.claims(ORDER)  # the claim waits, open, for the same key again
+    assert claim.is_open
+    assert claim.interrupted is not None
+    retried = post(site, form(text(failed)))  # the page shown keeps the idempotency nonce
     assert retried.status_code == 303
     assert len(gateway.movements) == 1
-    assert shop.cashier.summary(ORDER).status is PaymentStatus.PAID
+    assert site.app.cashier.summary(ORDER).status is PaymentStatus.PAID
 
 
-def test_a_payment_on_its_way_is_not_asked_for_again(shop: Shop):
-    shop.cashier.charge(ORDER, "tok_pending", Money(Decimal("20.00"), "USD"))  # a bank transfer
-    html = text(shop.client.get(shop.path))
+def test_a_payment_on_its_way_is_not_asked_for_again(site: Site):
+    site.app.cashier.charge(ORDER, "tok_pending", Money(Decimal("20.00"), "USD"))  # a bank transfer
+    html = text(site.client.get(site.path))
     assert "Left to pay" in html
     assert "Pay $44.13</button>" in html
-    receipt = shop.client.get(pay(shop).headers["Location"])
+    receipt = site.client.get(pay(site).headers["Location"])
     assert '<dd class="amount">$44.13</dd>' in text(receipt)
-    assert shop.cashier.summary(ORDER).outstanding.amount == 0
+    assert site.app.cashier.summary(ORDER).outstanding.amount == 0
     # the transfer is still pending, so the order is not completed (and the link still works)
-    assert shop.service.get(ORDER).status is Status.INVOICE_SENT
-    assert "Nothing is left to pay" in text(shop.client.get(shop.path))
+    assert site.app.drafts.get(ORDER).status is Status.INVOICE_SENT
+    assert "Nothing is left to pay" in text(site.client.get(site.path))
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -355,31 +421,208 @@ def assert_refused(response: TestResponse):
     assert "<form" not in html
 
 
-def test_a_tampered_link_is_refused_and_says_nothing_about_the_order(shop: Shop):
-    page = text(shop.client.get(shop.path))
-    for token in tampered(shop.token):
-        assert_refused(shop.client.get(f"/checkout/{token}"))
-        assert_refused(shop.client.post(f"/checkout/{token}", data=form(page)))
-    assert shop.cashier.transactions(ORDER) == []
+def test_a_tampered_link_is_refused_and_says_nothing_about_the_order(site: Site):
+    page = text(site.client.get(site.path))
+    for token in tampered(site.token):
+        assert_refused(site.client.get(f"/checkout/{token}"))
+        assert_refused(site.client.post(f"/checkout/{token}", data=form(page)))
+    assert site.app.cashier.transactions(ORDER) == []
 
 
-def test_an_expired_link_is_refused(shop: Shop):
-    shop.clock.at = NOW + dt.timedelta(days=31)
-    assert_refused(shop.client.get(shop.path))
+def test_an_expired_link_is_refused(site: Site):
+    site.clock.at = NOW + dt.timedelta(days=31)
+    assert_refused(site.client.get(site.path))
 
 
-def test_a_link_gone_stale_is_refused(shop: Shop):
-    page = text(shop.client.get(shop.path))
-    shop.service.revert_to_draft(ORDER)  # the shop edits the order: the link is stale
-    assert_refused(shop.client.get(shop.path))
-    assert_refused(post(shop, form(page)))
-    assert shop.cashier.transactions(ORDER) == []
+def test_a_link_gone_stale_is_refused(site: Site):
+    page = text(site.client.get(site.path))
+    site.app.drafts.revert_to_draft(ORDER)  # the shop edits the order: the link is stale
+    assert_refused(site.client.get(site.path))
+    assert_refused(post(site, form(page)))
+    assert site.app.cashier.transactions(ORDER) == []
 
 
-def test_a_tampered_receipt_is_refused(shop: Shop):
-    location = pay(shop).headers["Location"]
-    assert_refused(shop.client.get(location[:-2] + ("AA" if location[-2:] != "AA" else "BB")))
-    assert_refused(shop.client.get("/receipt/nonsense"))
+def test_a_tampered_receipt_is_refused(site: Site):
+    location = pay(site).headers["Location"]
+    assert_refused(site.client.get(location[:-2] + ("AA" if location[-2:] != "AA" else "BB")))
+    assert_refused(site.client.get("/receipt/nonsense"))
+
+
+# -- deleted and cancelled orders ---------------------------------------------------------------
+
+
+def test_the_link_of_a_deleted_order_is_refused(site: Site):
+    page = text(site.client.get(site.path))
+    site.app.drafts.delete(ORDER)  # a sent invoice with no money on it can be deleted
+    assert_refused(site.client.get(site.path))
+    assert_refused(post(site, form(page)))
+    # a new order never gets the deleted one's id, so the old link never opens it
+    other = site.app.drafts.create(customer="C1")
+    assert other.id != ORDER
+    assert_refused(site.client.get(site.path))
+    assert site.app.cashier.transactions(other.id) == []
+
+
+def test_an_order_deleted_while_pay_is_being_pressed_gets_the_refusal_page():
+    engine = TaxEngine()
+    site = open_site(tax_provider=engine)
+    page = text(site.client.get(site.path))
+    # when the shop deletes the order after the page priced the payment, before it is claimed
+    engine.steps.append(lambda: site.app.drafts.delete(ORDER))
+    response = post(site, form(page))
+    # then
+    assert engine.steps == []
+    assert_refused(response)
+    gateway: Any = site.app.ports.gateway
+    assert gateway.calls == 0
+
+
+def test_the_link_of_a_cancelled_order_is_refused(site: Site):
+    page = text(site.client.get(site.path))
+    site.app.drafts.cancel(ORDER, "out of stock")
+    assert_refused(site.client.get(site.path))
+    assert_refused(post(site, form(page)))
+    assert site.app.cashier.transactions(ORDER) == []
+
+
+# -- two payments at once, promotions used up meanwhile -----------------------------------------
+
+
+@pytest.fixture
+def held() -> Iterator[tuple[Site, HeldGateway, ThreadPoolExecutor]]:
+    """The example's shop with a gateway that holds sales until released, and a thread."""
+    gateway = HeldGateway()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        yield open_site(gateway=gateway), gateway, pool
+    finally:
+        gateway.go.set()
+        pool.shutdown(wait=True)
+
+
+def in_flight(site: Site, gateway: HeldGateway, pool: ThreadPoolExecutor, card: str) -> Any:
+    """Pay from one page with ``card`` in another thread (another browser, another worker),
+    and return once its sale is in flight at the gateway."""
+    client = site.flask.test_client()
+    page = text(client.get(site.path))
+    first = pool.submit(client.post, site.path, data=form(page, card=card))
+    assert gateway.started.wait(timeout=10)
+    return first
+
+
+def test_a_second_page_paying_while_the_first_is_in_flight_gets_409_and_is_not_charged(
+    held: tuple[Site, HeldGateway, ThreadPoolExecutor],
+):
+    site, gateway, pool = held
+    other_page = text(site.client.get(site.path))  # Ada's phone has the page open too
+    first = in_flight(site, gateway, pool, "tok_visa")
+    # when the phone pays while the laptop's payment is in flight
+    response = post(site, form(other_page, card="tok_mastercard"))
+    # then it is told so, and that nothing was charged (not that the link is invalid)
+    assert response.status_code == 409
+    html = text(response)
+    assert alerts(html) == [NOTHING_CHARGED_IN_FLIGHT]
+    assert "not valid" not in html
+    assert "<form" in html
+    assert gateway.inner.calls == 0
+    assert site.app.cashier.transactions(ORDER) == []
+    # when the laptop's payment comes back, its receipt shows the order paid, once
+    gateway.go.set()
+    paid = first.result(timeout=30)
+    assert paid.status_code == 303
+    receipt = text(site.client.get(paid.headers["Location"]))
+    assert '<dd class="payment-status">paid</dd>' in receipt
+    assert f'<dd class="amount">{TOTAL}</dd>' in receipt
+    assert gateway.inner.calls == 1
+    assert len(gateway.inner.movements) == 1
+    assert site.app.drafts.get(ORDER).status is Status.COMPLETED
+    # and the phone, reloading as asked, is told the link is spent; Pay again charges nothing
+    assert_refused(site.client.get(site.path))
+    assert_refused(post(site, form(other_page, card="tok_mastercard")))
+    assert gateway.inner.calls == 1
+
+
+def test_when_the_payment_in_flight_is_declined_the_other_page_pays_after_a_reload(
+    held: tuple[Site, HeldGateway, ThreadPoolExecutor],
+):
+    site, gateway, pool = held
+    other_page = text(site.client.get(site.path))
+    first = in_flight(site, gateway, pool, "tok_chargeDeclined")
+    assert post(site, form(other_page)).status_code == 409
+    gateway.go.set()
+    assert first.result(timeout=30).status_code == 402
+    # when the phone reloads the page and pays
+    reloaded = site.client.get(site.path)
+    assert reloaded.status_code == 200
+    paid = post(site, form(text(reloaded)))
+    # then
+    assert paid.status_code == 303
+    receipt = text(site.client.get(paid.headers["Location"]))
+    assert '<dd class="payment-status">paid</dd>' in receipt
+    assert [t.status for t in site.app.cashier.transactions(ORDER)] == [
+        TransactionStatus.FAILURE,
+        TransactionStatus.SUCCESS,
+    ]
+    assert gateway.inner.captured_total("USD").amount == Decimal("64.13")
+
+
+def with_once(shop: Shop) -> Shop:
+    return attrs.evolve(shop, context=attrs.evolve(shop.context, promotions=PromotionBook([ONCE])))
+
+
+def use_up(app: ShopApp) -> None:
+    """Another order of tea completes, and uses the single-use promotion up."""
+    other = app.drafts.create(customer="C1")
+    app.drafts.edit(other.id, lambda o: o.add_product(app.shop.catalog, "TEA"))
+    app.drafts.complete_unpaid(other.id)
+
+
+def test_a_promotion_used_up_since_the_page_was_shown_gets_409_and_is_not_charged():
+    site = open_site(with_once(settings()))
+    page = text(site.client.get(site.path))
+    shown = hidden(page, "amount")
+    assert Decimal(shown) < Decimal("64.13")  # the teas are 10% off
+    # when another order uses the promotion up before Ada presses Pay
+    use_up(site.app)
+    response = post(site, form(page))
+    # then she is shown the new amount, and nothing was charged
+    assert response.status_code == 409
+    html = text(response)
+    assert alerts(html) == [f"The amount to pay is now {TOTAL}. Check it, then press Pay again."]
+    assert f"Pay {TOTAL}</button>" in html
+    assert site.app.cashier.transactions(ORDER) == []
+    assert site.app.cashier.claims(ORDER) == []
+    gateway: Any = site.app.ports.gateway
+    assert gateway.calls == 0
+    # and pressing Pay on the page shown now pays it
+    paid = post(site, form(html))
+    assert paid.status_code == 303
+    assert f'<dd class="amount">{TOTAL}</dd>' in text(site.client.get(paid.headers["Location"]))
+
+
+def test_a_promotion_used_up_while_pay_is_being_pressed_gets_409_and_is_not_charged():
+    engine = TaxEngine()
+    site = open_site(with_once(settings()), tax_provider=engine)
+    page = text(site.client.get(site.path))
+    # when another order uses the promotion up after the page priced the payment (the first
+    # quote of the request), as the payment itself is priced (the second)
+    engine.steps += [lambda: None, lambda: use_up(site.app)]
+    response = post(site, form(page))
+    # then
+    assert engine.steps == []
+    assert response.status_code == 409
+    html = text(response)
+    assert alerts(html) == [NOTHING_CHARGED_USED_UP]
+    assert site.app.cashier.transactions(ORDER) == []
+    assert site.app.cashier.claims(ORDER) == []
+    gateway: Any = site.app.ports.gateway
+    assert gateway.calls == 0
+    # and the page, reloaded as asked, shows the new total and pays it
+    reloaded = text(site.client.get(site.path))
+    assert Decimal(hidden(reloaded, "amount")) > Decimal(hidden(page, "amount"))
+    paid = post(site, form(reloaded))
+    assert paid.status_code == 303
+    assert site.app.cashier.summary(ORDER).status is PaymentStatus.PAID
 
 
 # -- bad input --------------------------------------------------------------------------------
@@ -402,10 +645,10 @@ def test_a_tampered_receipt_is_refused(shop: Shop):
     ],
 )
 def test_bad_input_shows_the_form_again_with_a_message(
-    shop: Shop, changes: dict[str, str], field: str | None, message: str
+    site: Site, changes: dict[str, str], field: str | None, message: str
 ):
-    before = shop.service.get(ORDER)
-    response = pay(shop, **changes)
+    before = site.app.drafts.get(ORDER)
+    response = pay(site, **changes)
     assert response.status_code == 400
     html = text(response)
     [summary] = alerts(html)
@@ -418,25 +661,25 @@ def test_bad_input_shows_the_form_again_with_a_message(
         assert re.search(rf'id="f-{field}"[^>]*aria-invalid="true"', html)
     assert "Traceback" not in html
     assert "<form" in html
-    assert shop.service.get(ORDER) == before
-    assert shop.cashier.transactions(ORDER) == []
+    assert site.app.drafts.get(ORDER) == before
+    assert site.app.cashier.transactions(ORDER) == []
 
 
-def test_a_form_rendered_for_another_link_is_refused(shop: Shop):
+def test_a_form_rendered_for_another_link_is_refused(site: Site):
     # another valid link to the same order (signed a second later): its page's nonce is its own
-    version = shop.service.get(ORDER).version
-    other = shop.checkout.links.token(ORDER, version, NOW + dt.timedelta(seconds=1))
-    assert other != shop.token
-    nonce = hidden(text(shop.client.get(f"/checkout/{other}")), "nonce")
-    response = pay(shop, nonce=nonce)
+    version = site.app.drafts.get(ORDER).version
+    other = site.app.checkout.links.token(ORDER, version, NOW + dt.timedelta(seconds=1))
+    assert other != site.token
+    nonce = hidden(text(site.client.get(f"/checkout/{other}")), "nonce")
+    response = pay(site, nonce=nonce)
     assert response.status_code == 400
     assert "This page was open too long" in alerts(text(response))[0]
-    assert shop.cashier.transactions(ORDER) == []
+    assert site.app.cashier.transactions(ORDER) == []
 
 
-def test_markup_typed_in_is_shown_not_run(shop: Shop):
+def test_markup_typed_in_is_shown_not_run(site: Site):
     name = '<script>alert("x")</script>'
-    response = pay(shop, name=name, country="XX")
+    response = pay(site, name=name, country="XX")
     assert response.status_code == 400
     html = text(response)
     assert "<script>" not in html
@@ -444,15 +687,18 @@ def test_markup_typed_in_is_shown_not_run(shop: Shop):
 
 
 def test_an_app_needs_a_shop_with_checkout_links():
-    shop = DraftOrderService(example["CATALOG"], clock=FixedClock(NOW))
+    app = ShopApp(Shop(example["CATALOG"]), Ports(clock=FixedClock(NOW)))
     with pytest.raises(ValidationError, match="checkout links"):
-        create_app(Checkout(Cashier(shop)))
+        create_app(app.checkout)
 
 
 def test_the_links_of_the_example_point_to_the_app():
-    checkout, link = open_shop("http://127.0.0.1:8000/checkout/")
-    assert isinstance(checkout.links, CheckoutLinks)
+    app, link = open_shop()
+    assert isinstance(app.checkout.links, CheckoutLinks)
     assert link.startswith("http://127.0.0.1:8000/checkout/k1.")
+    elsewhere, link = open_shop(settings("https://shop.example/pay/"))
+    assert link.startswith("https://shop.example/pay/k1.")
+    assert elsewhere.checkout.open(link).order_id == ORDER
 
 
 # -- in a browser -----------------------------------------------------------------------------
@@ -462,7 +708,7 @@ def test_the_links_of_the_example_point_to_the_app():
 class Live:
     """The app served on a free port, with the shop whose links point to it."""
 
-    checkout: Checkout
+    app: ShopApp
     link: str
     base: str
 
@@ -472,12 +718,12 @@ def live() -> Iterator[Live]:
     apps: list[Flask] = []
     server = make_server("127.0.0.1", 0, lambda environ, start: apps[0](environ, start))
     base = f"http://127.0.0.1:{server.server_port}"
-    checkout, link = open_shop(f"{base}/checkout/")  # the link on the invoice is the real one
-    apps.append(create_app(checkout))
+    app, link = open_shop(settings(f"{base}/checkout/"))  # the link on the invoice is real
+    apps.append(create_app(app.checkout))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Live(checkout, link, base)
+        yield Live(app, link, base)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -530,7 +776,7 @@ def test_a_customer_pays_in_the_browser(live: Live, page: Page):
     expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
     expect(page.get_by_label("Street address")).to_have_value("12 Analytical Way")
     expect(page.get_by_label("Express")).to_be_checked()
-    assert live.checkout.shop.get(ORDER).status is Status.INVOICE_SENT
+    assert live.app.drafts.get(ORDER).status is Status.INVOICE_SENT
     # then a good one
     page.get_by_label("Test card").select_option("tok_visa")
     page.get_by_role("button", name=f"Pay {EXPRESS_TOTAL}").click()
@@ -545,8 +791,8 @@ def test_a_customer_pays_in_the_browser(live: Live, page: Page):
     page.screenshot(path=path, full_page=True)
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     # the shop sees it paid
-    assert live.checkout.shop.get(ORDER).status is Status.COMPLETED
-    assert live.checkout.cashier.summary(ORDER).status is PaymentStatus.PAID
+    assert live.app.drafts.get(ORDER).status is Status.COMPLETED
+    assert live.app.cashier.summary(ORDER).status is PaymentStatus.PAID
     # reloading the receipt shows it again; the spent link is refused
     page.reload()
     expect(page.locator("dd.payment-status")).to_have_text("paid")

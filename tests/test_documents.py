@@ -31,13 +31,19 @@ from draftorders import (
     Dimensions,
     DraftOrder,
     FlatRateTax,
+    InventoryChange,
+    InventoryPolicy,
     Invoice,
     Jurisdiction,
     LengthUnit,
     ManualDiscount,
+    MessageStatus,
     Money,
     OrderDetails,
+    OutboxMessage,
+    Outcome,
     Party,
+    PaymentClaim,
     PaymentMethod,
     PaymentTerms,
     PricingContext,
@@ -46,6 +52,7 @@ from draftorders import (
     RoundingPolicy,
     SentInvoice,
     Status,
+    StockLevel,
     TableTax,
     TaxLevel,
     TaxRate,
@@ -71,6 +78,9 @@ from draftorders.documents import (
     upgrade,
 )
 from draftorders.documents.unions import TAGGED
+from draftorders.inventory import Reason, Reservation, Taken
+from draftorders.notifications import Attachment, compose
+from draftorders.payments import ClaimState
 from draftorders.pricing import rules
 from draftorders.pricing.points import PointsProgram
 from draftorders.pricing.rules import (
@@ -394,18 +404,97 @@ def rich_invoice() -> Invoice:
     )
 
 
+SENT_AT = dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC).astimezone(PARIS)
+INVOICE_EMAIL = compose(
+    sender="Teashop <billing@teashop.example>",
+    to="Ada Lovelace <ada@example.com>",
+    subject="Invoice INV-00042",
+    text="Invoice INV-00042\n",
+    html="<p>Invoice INV-00042</p>",
+    attachments=[Attachment("invoice-INV-00042.pdf", b"%PDF-1.7\n\xe2\xe3", "application/pdf")],
+    domain="teashop.example",
+    date=SENT_AT,
+).as_bytes()
+"""An invoice email as a mail server got it: text, HTML and a PDF."""
+
+
 def sent_invoice() -> SentInvoice:
     return SentInvoice(
+        id="S-1",
         invoice=rich_invoice(),
-        sent_at=dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC).astimezone(PARIS),
+        sent_at=SENT_AT,
         recipient="ada@example.com",
         subject="Invoice INV-00042",
         locale="en_GB",
-        html="<p>Invoice</p>",
-        text="Invoice\n",
-        message=b"Subject: Invoice\r\n\r\n\x00\xff binary-safe",
-        pdf=b"%PDF-1.7\n\xe2\xe3",
+        attach_pdf=True,
+        resent=True,
+        message=INVOICE_EMAIL,
+        delivered_at=SENT_AT + dt.timedelta(minutes=3),
     )
+
+
+def claim() -> PaymentClaim:
+    """A refund claim with every field: recorded, after an interrupted first asking."""
+    order = rich_order()
+    return PaymentClaim(
+        id="K-1",
+        order_id=order.id,
+        kind=TransactionKind.REFUND,
+        amount=money("12.99"),
+        idempotency_key="D-2026/42:refund:1",
+        created_at=CHARGED_AT,
+        gateway="fake",
+        token="tok_visa",
+        reference="ch_123",
+        parent_id="T1",
+        method="Visa •••• 4242",
+        reason="broken in transit",
+        restock=(("L1", 1), ("L2", 2)),
+        order_version=7,
+        completes=order,
+        if_pending=attrs.evolve(order, status=Status.INVOICE_SENT, completed_total=None),
+        total=money("139.71"),
+        promotions=("P6", "P9"),
+        customer_id="C1",
+        holds_stock=True,
+        outcome=Outcome.APPROVED,
+        notice="evt_1",
+        state=ClaimState.RECORDED,
+        interrupted="TimeoutError('the gateway did not answer')",
+        transaction_id="T2",
+        recorded_at=CHARGED_AT + dt.timedelta(seconds=30),
+    )
+
+
+OUTBOX_MESSAGE = OutboxMessage(
+    id="M-1",
+    kind="invoice_email",
+    subject_id="S-1",
+    order_id="D-2026/42",
+    created_at=SENT_AT,
+    status=MessageStatus.SENDING,
+    attempts=3,
+    next_attempt_at=SENT_AT + dt.timedelta(minutes=3),
+    lease_until=SENT_AT + dt.timedelta(minutes=13),
+    last_error="DeliveryFailed('smtp', 'smtp.example.com:587 did not take the message')",
+    sent_at=None,
+)
+STOCK_LEVEL = StockLevel("MUG", "Albany", 12, 15, InventoryPolicy.BACKORDER)
+RESERVATION = Reservation(
+    "D-2026/42", SENT_AT + dt.timedelta(days=14), (("TEA", None, 4), ("MUG", "Albany", 3))
+)
+TAKEN = Taken("D-2026/41", (("MUG", "Albany", 3), ("KETTLE", None, 1)))
+INVENTORY_CHANGE = InventoryChange(
+    order_id="D-2026/42",
+    sku="MUG",
+    location="Albany",
+    change=-3,
+    reason=Reason.RESERVED,
+    at=SENT_AT,
+    on_hand=12,
+    available=-3,
+    backordered=3,
+)
 
 
 EXAMPLES: dict[str, Any] = {
@@ -428,6 +517,21 @@ EXAMPLES: dict[str, Any] = {
     "PaymentMethod": METHOD,
     "Invoice": rich_invoice(),
     "SentInvoice": sent_invoice(),
+    "undelivered SentInvoice": attrs.evolve(
+        sent_invoice(), subject=None, attach_pdf=None, resent=False, message=None, delivered_at=None
+    ),
+    "PaymentClaim": claim(),
+    "open PaymentClaim": PaymentClaim(
+        "K-2", "D1", TransactionKind.SALE, money("5.00"), "D1:sale:1", CHARGED_AT, "fake"
+    ),
+    "OutboxMessage": OUTBOX_MESSAGE,
+    "StockLevel": STOCK_LEVEL,
+    "Reservation": RESERVATION,
+    "Taken": TAKEN,
+    "InventoryChange": INVENTORY_CHANGE,
+    "manual InventoryChange": InventoryChange(
+        None, "TEA", None, 5, Reason.ADJUSTED, CHARGED_AT, on_hand=5, available=5
+    ),
 }
 
 
@@ -667,7 +771,6 @@ def test_dates_enums_sets_tuples_and_bytes_have_plain_json_spellings() -> None:
     assert to_document(TRANSACTION)["data"]["restock"] == [["L1", 1], ["L2", 2]]
     sent = to_document(sent_invoice())["data"]
     assert base64.b64decode(sent["message"]) == sent_invoice().message
-    assert base64.b64decode(sent["pdf"]) == sent_invoice().pdf
     context = to_document(rich_context())["data"]
     assert context["rounding"]["mode"] == "ROUND_HALF_EVEN"
     assert context["usage"]["per_customer"] == {"P6": {"C1": 1, "C2": 1}}
@@ -675,6 +778,40 @@ def test_dates_enums_sets_tuples_and_bytes_have_plain_json_spellings() -> None:
         "wholesale",
         "vip",
     ]
+
+
+def test_the_shops_records_have_plain_json_spellings() -> None:
+    level = to_document(STOCK_LEVEL)["data"]
+    assert level == {
+        "sku": "MUG",
+        "location": "Albany",
+        "on_hand": 12,
+        "reserved": 15,
+        "policy": "backorder",
+    }
+    # quantities are (sku, location, units) rows, sorted by SKU; the unnamed location is null
+    assert to_document(RESERVATION)["data"]["quantities"] == [
+        ["MUG", "Albany", 3],
+        ["TEA", None, 4],
+    ]
+    assert to_document(TAKEN)["data"]["quantities"] == [["KETTLE", None, 1], ["MUG", "Albany", 3]]
+    change = to_document(INVENTORY_CHANGE)["data"]
+    assert (change["reason"], change["change"], change["backordered"]) == ("reserved", -3, 3)
+    message = to_document(OUTBOX_MESSAGE)["data"]
+    assert (message["status"], message["attempts"], message["sent_at"]) == ("sending", 3, None)
+    assert message["lease_until"] == "2026-03-29T04:43:00+02:00[Europe/Paris]"
+    recorded = to_document(claim())["data"]
+    assert (recorded["kind"], recorded["state"], recorded["outcome"]) == (
+        "refund",
+        "recorded",
+        "approved",
+    )
+    assert recorded["amount"] == {"amount": "12.99", "currency": "USD"}
+    assert recorded["promotions"] == ["P6", "P9"]
+    assert recorded["completes"]["status"] == "completed"
+    sent = to_document(sent_invoice())["data"]
+    assert not {"html", "text", "pdf"} & set(sent)
+    assert (sent["id"], sent["resent"], sent["attach_pdf"]) == ("S-1", True, True)
 
 
 def test_fields_that_init_does_not_take_are_not_written() -> None:
@@ -963,7 +1100,7 @@ def test_upgrade_writes_the_version_2_fields_and_leaves_the_input_alone() -> Non
     before = copy.deepcopy(document)
     upgraded = upgrade(document)
     assert document == before
-    assert upgraded["schema"] == SCHEMA_VERSION == 2
+    assert upgraded["schema"] == SCHEMA_VERSION == 3
     data = upgraded["data"]
     assert data["payment_terms"] == {"kind": "due_on_receipt", "days": None, "date": None}
     assert data["customer"]["locale"] is None
@@ -980,6 +1117,88 @@ def test_a_version_1_customer_is_upgraded() -> None:
 def test_version_1_had_no_payment_or_invoice_documents() -> None:
     document = {**to_document(TRANSACTION), "schema": 1}
     assert "schema 1 had no Transaction" in str(refusal(document))
+
+
+def version_2_sent_invoice(**changes: object) -> dict[str, Any]:
+    """A sent invoice as version 2 wrote it: its renderings and PDF beside the message bytes."""
+    data: dict[str, Any] = {
+        "invoice": to_document(rich_invoice())["data"],
+        "sent_at": "2026-03-29T04:30:00+02:00[Europe/Paris]",
+        "recipient": "ada@example.com",
+        "subject": "Invoice INV-00042",
+        "locale": "en_GB",
+        "html": "<p>Invoice INV-00042</p>",
+        "text": "Invoice INV-00042\n",
+        "message": base64.b64encode(INVOICE_EMAIL).decode("ascii"),
+        "pdf": base64.b64encode(b"%PDF-1.7\n\xe2\xe3").decode("ascii"),
+    }
+    data.update(changes)
+    return {"schema": 2, "type": "SentInvoice", "data": data}
+
+
+def test_a_version_2_sent_invoice_is_read_with_its_parts_from_the_message_it_kept() -> None:
+    # when
+    sent = from_document(version_2_sent_invoice(), SentInvoice)
+    # then the record is the email as it was delivered, when it was sent
+    assert sent.invoice == rich_invoice()
+    assert (sent.number, sent.recipient, sent.subject, sent.locale) == (
+        "INV-00042",
+        "ada@example.com",
+        "Invoice INV-00042",
+        "en_GB",
+    )
+    assert sent.sent_at == sent.delivered_at == SENT_AT
+    assert sent.sent_at.tzinfo is PARIS
+    assert sent.message == INVOICE_EMAIL
+    assert sent.delivered
+    assert (sent.attach_pdf, sent.resent) == (None, False)
+    assert sent.id == "INV-00042@2026-03-29T04:30:00+02:00[Europe/Paris]"
+    # and its renderings and PDF are read from the message, as they were
+    assert sent.text.replace("\r\n", "\n") == "Invoice INV-00042\n"
+    assert sent.html.replace("\r\n", "\n") == "<p>Invoice INV-00042</p>\n"
+    assert sent.pdf == b"%PDF-1.7\n\xe2\xe3"
+
+
+def test_upgrade_takes_a_version_2_sent_invoice_to_version_3_and_leaves_the_input_alone() -> None:
+    # given
+    document = version_2_sent_invoice()
+    before = copy.deepcopy(document)
+    # when
+    upgraded = upgrade(document)
+    # then
+    assert document == before
+    assert upgraded["schema"] == 3
+    data = upgraded["data"]
+    assert not {"html", "text", "pdf"} & set(data)
+    assert (data["message"], data["delivered_at"]) == (
+        document["data"]["message"],
+        document["data"]["sent_at"],
+    )
+    assert (data["attach_pdf"], data["resent"]) == (None, False)
+    assert upgrade(upgraded) == upgraded
+    assert dumps(from_document(upgraded, SentInvoice)) == dumps(from_document(document))
+
+
+def test_two_version_2_sends_of_one_invoice_get_different_ids() -> None:
+    # given a first send and a re-send of one invoice, as version 2 kept them
+    first = version_2_sent_invoice()
+    again = version_2_sent_invoice(sent_at="2026-03-30T09:00:00+00:00")
+    # when
+    ids = {from_document(document, SentInvoice).id for document in (first, again)}
+    # then
+    assert len(ids) == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["PaymentClaim", "OutboxMessage", "StockLevel", "Reservation", "Taken", "InventoryChange"],
+)
+@pytest.mark.parametrize("schema", [1, 2])
+def test_versions_1_and_2_had_none_of_the_shops_records(name: str, schema: int) -> None:
+    document = {**to_document(EXAMPLES[name]), "schema": schema}
+    error = refusal(document)
+    assert error.field == "$.type"
+    assert f"schema {schema} had no {name}" in str(error)
 
 
 def test_there_is_one_upgrade_step_for_each_older_version() -> None:

@@ -1,4 +1,5 @@
-"""examples/invoice.py writes the quickstart invoice in en_US and de_DE as HTML, text and PDF."""
+"""examples/invoice.py sends the quickstart invoice through the shop (delivered at once to an
+in-memory mailer) and writes it in en_US and de_DE as HTML, text and PDF."""
 
 from __future__ import annotations
 
@@ -68,3 +69,6 @@ def test_the_text_invoice_and_the_email(written: tuple[Path, str]):
     assert "sent INV-00001 to ada@example.com" in stdout
     assert "multipart/alternative, text/plain, text/html, application/pdf" in stdout
     assert "order D1001 is now invoice_sent" in stdout
+    assert "outbox message sent; the mailer holds 1" in stdout
+    assert "Invoice INV-00001 from Tea & Mugs Co." in stdout
+    assert "INVOICE INV-00001" in stdout  # the text part as the customer got it

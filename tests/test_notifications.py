@@ -1,5 +1,7 @@
 """Email building blocks: checked header values, addresses, composing multipart messages, the
-in-memory outbox, and the SMTP mailer's settings (sending for real is in test_smtp.py)."""
+in-memory mailer, the outbox's messages and their backoff (the dispatcher that delivers them is
+tested with the shop in test_invoice_service.py), and the SMTP mailer's settings (sending for
+real is in test_smtp.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,20 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import draftorders.notifications.message as message_module
-from draftorders import HeaderInjection, Outbox, Security, SmtpMailer, ValidationError
+from draftorders import (
+    Backoff,
+    HeaderInjection,
+    InMemoryMailer,
+    MessageStatus,
+    OutboxMessage,
+    Security,
+    SmtpMailer,
+    ValidationError,
+)
 from draftorders.notifications import Attachment, compose, email_address, header_text
 
 SENT_AT = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
@@ -316,44 +329,201 @@ def test_the_message_counter_sees_a_message_that_is_built(built: list[EmailMessa
     assert built[0] is message
 
 
-# -- the outbox -------------------------------------------------------------------------------
+# -- the in-memory mailer ---------------------------------------------------------------------
 
 
-def test_the_outbox_keeps_every_message_in_the_order_sent() -> None:
+def test_the_in_memory_mailer_keeps_every_message_in_the_order_sent() -> None:
     # given
-    outbox = Outbox()
+    mailer = InMemoryMailer()
     # when
     for number in (1, 2, 3):
-        outbox.send(invoice_message(subject=f"Invoice INV-0000{number}"))
+        mailer.send(invoice_message(subject=f"Invoice INV-0000{number}"))
     # then
-    assert len(outbox) == 3
-    assert [m["Subject"] for m in outbox.sent] == [f"Invoice INV-0000{n}" for n in (1, 2, 3)]
-    assert outbox.last["Subject"] == "Invoice INV-00003"
+    assert len(mailer) == 3
+    assert [m["Subject"] for m in mailer.sent] == [f"Invoice INV-0000{n}" for n in (1, 2, 3)]
+    assert mailer.last["Subject"] == "Invoice INV-00003"
 
 
-def test_the_outbox_keeps_a_copy_that_later_changes_to_the_original_do_not_reach() -> None:
+def test_the_in_memory_mailer_keeps_a_copy_that_later_changes_do_not_reach() -> None:
     # given
-    outbox = Outbox()
+    mailer = InMemoryMailer()
     message = invoice_message()
-    outbox.send(message)
+    mailer.send(message)
     # when
     message.replace_header("Subject", "changed after sending")
     message["Bcc"] = "eve@evil.example"
     # then
-    kept = outbox.last
+    kept = mailer.last
     assert kept is not message
     assert kept["Subject"] == "Invoice INV-00001 from Tea & Mugs Co."
     assert kept["Bcc"] is None
 
 
-def test_an_empty_outbox_has_no_last_message() -> None:
-    # given
-    outbox = Outbox()
+def test_the_copy_kept_has_the_bytes_of_the_message_sent() -> None:
+    # given a message flattened once, as a dispatcher does to keep what it sends
+    mailer = InMemoryMailer()
+    message = invoice_message()
+    sent_bytes = message.as_bytes()
     # when
-    with pytest.raises(LookupError, match="empty"):
-        _ = outbox.last
+    mailer.send(message)
+    # then the copy flattens to the same bytes, MIME boundaries and all
+    assert mailer.last.as_bytes() == sent_bytes
+
+
+def test_a_mailer_that_sent_nothing_has_no_last_message() -> None:
+    # given
+    mailer = InMemoryMailer()
+    # when
+    with pytest.raises(LookupError, match="no message was sent"):
+        _ = mailer.last
     # then
-    assert len(outbox) == 0
+    assert len(mailer) == 0
+
+
+# -- the outbox's messages --------------------------------------------------------------------
+
+QUEUED_AT = dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)
+MINUTE = dt.timedelta(minutes=1)
+
+
+def queued(**changes: object) -> OutboxMessage:
+    """A message as a send queues it."""
+    arguments: dict[str, object] = {
+        "id": "M1",
+        "kind": "invoice_email",
+        "subject_id": "S1",
+        "order_id": "D1001",
+        "created_at": QUEUED_AT,
+    }
+    arguments.update(changes)
+    return OutboxMessage(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_queued_message_is_pending_and_due_at_once() -> None:
+    # when
+    message = queued()
+    # then
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
+    assert (message.next_attempt_at, message.lease_until, message.sent_at) == (None, None, None)
+    assert message.is_due(QUEUED_AT)
+
+
+def test_a_leased_message_is_not_due_until_its_lease_runs_out() -> None:
+    # given
+    lease = dt.timedelta(minutes=10)
+    # when
+    taken = queued().leased(QUEUED_AT, lease)
+    # then
+    assert (taken.status, taken.attempts, taken.lease_until) == (
+        MessageStatus.SENDING,
+        1,
+        QUEUED_AT + lease,
+    )
+    assert not taken.is_due(QUEUED_AT + lease - dt.timedelta(seconds=1))
+    assert taken.is_due(QUEUED_AT + lease)
+
+
+def test_a_delivered_message_is_never_due_again() -> None:
+    # when
+    sent = queued().leased(QUEUED_AT, MINUTE).delivered(QUEUED_AT)
+    # then
+    assert (sent.status, sent.sent_at, sent.lease_until) == (MessageStatus.SENT, QUEUED_AT, None)
+    assert not sent.is_due(QUEUED_AT + dt.timedelta(days=3650))
+
+
+def test_a_failed_attempt_is_due_again_after_the_backoff_then_failed_for_good() -> None:
+    # given
+    backoff = Backoff(first=MINUTE, longest=dt.timedelta(hours=1), max_attempts=2)
+    # when the first attempt fails
+    first = queued().leased(QUEUED_AT, MINUTE).failed_attempt("refused", QUEUED_AT, backoff)
+    # then it waits the first delay
+    assert (first.status, first.attempts, first.last_error) == (
+        MessageStatus.PENDING,
+        1,
+        "refused",
+    )
+    assert first.next_attempt_at == QUEUED_AT + MINUTE
+    assert not first.is_due(QUEUED_AT)
+    assert first.is_due(QUEUED_AT + MINUTE)
+    # when the last attempt fails
+    last = first.leased(QUEUED_AT + MINUTE, MINUTE).failed_attempt("refused", QUEUED_AT, backoff)
+    # then it is failed, and due no more
+    assert (last.status, last.attempts) == (MessageStatus.FAILED, 2)
+    assert not last.is_due(QUEUED_AT + dt.timedelta(days=3650))
+    # until it is put back, due at once, with a fresh count
+    retried = last.retried(QUEUED_AT)
+    assert (retried.status, retried.attempts, retried.next_attempt_at) == (
+        MessageStatus.PENDING,
+        0,
+        QUEUED_AT,
+    )
+    assert retried.is_due(QUEUED_AT)
+
+
+def test_a_long_error_is_kept_in_part() -> None:
+    message = queued().leased(QUEUED_AT, MINUTE).failed_attempt("x" * 5000, QUEUED_AT, Backoff())
+    assert message.last_error == "x" * 1000
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": ""},
+        {"kind": ""},
+        {"created_at": dt.datetime(2026, 1, 31, 9, 30)},
+        {"attempts": -1},
+        {"attempts": True},
+        {"status": "pending"},
+    ],
+    ids=["no-id", "no-kind", "naive-time", "negative-attempts", "bool-attempts", "status-text"],
+)
+def test_a_malformed_message_is_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        queued(**changes)
+
+
+def test_the_default_backoff_waits_a_minute_then_doubles_up_to_six_hours() -> None:
+    # when
+    waits = [Backoff().delay(attempt) for attempt in range(1, 11)]
+    # then
+    assert waits[:4] == [MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE]
+    assert waits[-1] == dt.timedelta(hours=6)
+    assert Backoff().max_attempts == 10
+
+
+@given(
+    first=st.integers(1, 3600).map(lambda s: dt.timedelta(seconds=s)),
+    longest=st.integers(1, 86_400).map(lambda s: dt.timedelta(seconds=s)),
+    attempts=st.integers(1, 10_000),
+)
+def test_each_wait_doubles_the_last_up_to_the_longest(
+    first: dt.timedelta, longest: dt.timedelta, attempts: int
+) -> None:
+    # given
+    backoff = Backoff(first=first, longest=longest)
+    # when
+    wait, after = backoff.delay(attempts), backoff.delay(attempts + 1)
+    # then
+    assert backoff.delay(1) == min(first, longest)
+    assert min(first, longest) <= wait <= after <= longest
+    if attempts <= 30:
+        assert after == min(2 * wait, longest)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"first": dt.timedelta(0)},
+        {"longest": dt.timedelta(seconds=-1)},
+        {"first": 60},
+        {"max_attempts": 0},
+        {"max_attempts": True},
+    ],
+    ids=["zero-first", "negative-longest", "seconds-as-int", "no-attempts", "bool-attempts"],
+)
+def test_a_backoff_that_cannot_be_followed_is_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Backoff(**changes)  # type: ignore[arg-type]
 
 
 # -- the SMTP mailer's settings ---------------------------------------------------------------

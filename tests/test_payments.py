@@ -1,28 +1,36 @@
 """The payments building blocks on their own: the fake gateway (test tokens, sale, authorize,
-capture, void, refund, idempotency keys, failures on demand), stored payment methods and the
-wallet, and what a list of transactions adds up to (summarize, refundable, capturable)."""
+capture, void, refund, idempotency keys, failures on demand) and the ledger it keeps, payment
+methods saved in the customer directory, transactions, claims and gateway notices with the
+fields they refuse, and what a list of transactions adds up to (summarize, refundable,
+capturable)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from builders import money
-from draftorders import NotFound, ValidationError
-from draftorders.errors import IdempotencyConflict
+from builders import catalog, money
+from draftorders import CustomerNotFound, Shop, ShopApp, ValidationError
+from draftorders.errors import FloatAmountError, IdempotencyConflict
 from draftorders.payments import (
     TEST_TOKENS,
+    ClaimState,
     FakeGateway,
+    GatewayNotice,
     GatewayResult,
+    InMemoryLedger,
+    LedgerState,
+    NoticeEvent,
     Outcome,
+    PaymentClaim,
     PaymentMethod,
     PaymentStatus,
     Transaction,
     TransactionKind,
     TransactionStatus,
-    Wallet,
     capturable,
     looks_like_card_number,
     refundable,
@@ -332,6 +340,93 @@ def test_totals_are_per_currency_and_zero_when_nothing_moved() -> None:
     assert gateway.name == "fake"
 
 
+# -- the fake gateway: its ledger ------------------------------------------------------------
+
+
+class JsonLedger:
+    """A ledger that keeps the state as JSON text between calls, as a database would."""
+
+    def __init__(self) -> None:
+        self.text = LedgerState().to_json()
+        self.saves = 0
+
+    @contextlib.contextmanager
+    def state(self) -> Iterator[LedgerState]:
+        state = LedgerState.from_json(self.text)
+        yield state
+        self.text = state.to_json()
+        self.saves += 1
+
+
+def test_gateways_sharing_a_ledger_are_one_gateway() -> None:
+    # given two processes' gateways on one ledger
+    ledger = InMemoryLedger()
+    here, there = FakeGateway(ledger=ledger), FakeGateway(ledger=ledger)
+    first = here.sale("tok_visa", TEN, idempotency_key="k1")
+    # when the other process asks with the same key, then with a new one
+    again = there.sale("tok_visa", TEN, idempotency_key="k1")
+    second = there.sale("tok_visa", TEN, idempotency_key="k2")
+    # then it gets the first answer, and references and money are counted once for both
+    assert again == first
+    assert (first.reference, second.reference) == ("fake_000001", "fake_000002")
+    assert (
+        here.movements
+        == there.movements
+        == [
+            ("capture", "fake_000001", TEN),
+            ("capture", "fake_000002", TEN),
+        ]
+    )
+    assert here.calls == there.calls == 3
+    with pytest.raises(IdempotencyConflict):
+        here.sale("tok_visa", money("1.00"), idempotency_key="k2")
+
+
+def test_failures_on_demand_belong_to_one_process() -> None:
+    ledger = InMemoryLedger()
+    here, there = FakeGateway(ledger=ledger), FakeGateway(ledger=ledger)
+    here.fail_next()
+    # when
+    result = there.sale("tok_visa", TEN, idempotency_key="k1")
+    # then
+    assert result.approved
+    with pytest.raises(ConnectionError):
+        here.sale("tok_visa", TEN, idempotency_key="k2")
+
+
+def test_the_ledger_state_survives_its_json_text() -> None:
+    # given a state with every kind of record
+    gateway = FakeGateway()
+    sold = gateway.sale("tok_visa", TEN, idempotency_key="s")
+    auth = gateway.authorize("tok_visa", money("4.00"), idempotency_key="a")
+    assert sold.reference is not None
+    assert auth.reference is not None
+    gateway.refund(sold.reference, money("1.00"), idempotency_key="r")
+    gateway.void(auth.reference, idempotency_key="v")
+    gateway.sale("tok_chargeDeclined", TEN, idempotency_key="d")
+    # when
+    with gateway.ledger.state() as state:
+        text = state.to_json()
+        # then
+        assert LedgerState.from_json(text) == state
+        assert LedgerState.from_json(text).to_json() == text
+
+
+def test_a_gateway_on_a_ledger_kept_as_text_behaves_the_same() -> None:
+    ledger = JsonLedger()
+    gateway = FakeGateway(ledger=ledger)
+    # when the answer of a charge is lost, then asked again
+    gateway.fail_next(after_processing=True)
+    with pytest.raises(ConnectionError):
+        gateway.sale("tok_visa", TEN, idempotency_key="k1")
+    retried = gateway.sale("tok_visa", TEN, idempotency_key="k1")
+    # then the money moved once, and the second gateway on the text reads the same
+    assert retried.approved
+    assert FakeGateway(ledger=ledger).movements == [("capture", retried.reference, TEN)]
+    assert gateway.calls == 2
+    assert ledger.saves >= 2
+
+
 # -- stored payment methods -----------------------------------------------------------------
 
 
@@ -392,30 +487,53 @@ def test_a_payment_method_refuses_bad_fields(fields: dict[str, object]) -> None:
         PaymentMethod(**values)  # type: ignore[arg-type]
 
 
-def test_the_wallet_registers_methods_and_lists_a_customers_in_order() -> None:
+def directory() -> ShopApp:
+    """A shop whose directory has Ada (C1) and Grace (C2)."""
+    app = ShopApp(Shop(catalog()))
+    app.customers.create("Ada Lovelace", customer_id="C1")
+    app.customers.create("Grace Hopper", customer_id="C2")
+    return app
+
+
+def test_saved_methods_are_kept_in_the_store_and_listed_per_customer_in_order() -> None:
     # given
+    app = directory()
     a1 = PaymentMethod(id="pm1", customer_id="C1", token="tok_visa")
     b1 = PaymentMethod(id="pm2", customer_id="C2", token="tok_amex")
     a2 = PaymentMethod(id="pm3", customer_id="C1", token="tok_mastercard")
     # when
-    wallet = Wallet([a1, b1])
-    wallet.add(a2)
+    saved = [app.customers.add_payment_method(m) for m in (a1, b1, a2)]
     # then
-    assert wallet.get("pm2") is b1
-    assert wallet.of("C1") == [a1, a2]
-    assert wallet.of("C3") == []
+    assert saved == [a1, b1, a2]
+    assert app.customers.payment_methods("C1") == [a1, a2]
+    assert app.customers.payment_methods("C2") == [b1]
+    assert app.customers.payment_methods("C3") == []
+    # and another process of the shop reads the same methods
+    other = ShopApp(app.shop, app.ports)
+    assert other.customers.payment_methods("C1") == [a1, a2]
 
 
-def test_the_wallet_refuses_a_used_id_an_unknown_id_and_anything_but_a_method() -> None:
-    wallet = Wallet([PaymentMethod(id="pm1", customer_id="C1", token="tok_visa")])
+def test_a_saved_method_refuses_a_used_id_and_an_unknown_customer() -> None:
+    app = directory()
+    app.customers.add_payment_method(PaymentMethod(id="pm1", customer_id="C1", token="tok_visa"))
+    # when / then
     with pytest.raises(ValidationError):
-        wallet.add(PaymentMethod(id="pm1", customer_id="C2", token="tok_amex"))
-    with pytest.raises(NotFound):
-        wallet.get("pm9")
+        app.customers.add_payment_method(
+            PaymentMethod(id="pm1", customer_id="C2", token="tok_amex")
+        )
+    with pytest.raises(CustomerNotFound):
+        app.customers.add_payment_method(
+            PaymentMethod(id="pm9", customer_id="C9", token="tok_amex")
+        )
+    assert [m.customer_id for m in app.customers.payment_methods("C1")] == ["C1"]
+    assert app.customers.payment_methods("C2") == []
+
+
+@pytest.mark.parametrize("thing", ["tok_visa", None], ids=["a token", "None"])
+def test_a_saved_method_must_be_a_payment_method(thing: object) -> None:
+    app = directory()
     with pytest.raises(ValidationError):
-        wallet.add("tok_visa")  # type: ignore[arg-type]
-    assert [m.customer_id for m in wallet.of("C1")] == ["C1"]
-    assert wallet.of("C2") == []
+        app.customers.add_payment_method(thing)  # type: ignore[arg-type]
 
 
 # -- transactions and what they add up to -------------------------------------------------
@@ -441,13 +559,14 @@ def tx(
     )
 
 
-SALE, AUTH, CAPTURE, VOID, REFUND, MANUAL = (
+SALE, AUTH, CAPTURE, VOID, REFUND, MANUAL, DISPUTE = (
     TransactionKind.SALE,
     TransactionKind.AUTHORIZATION,
     TransactionKind.CAPTURE,
     TransactionKind.VOID,
     TransactionKind.REFUND,
     TransactionKind.MANUAL,
+    TransactionKind.DISPUTE,
 )
 FAILURE, PENDING = TransactionStatus.FAILURE, TransactionStatus.PENDING
 TOTAL = money("100.00")
@@ -586,6 +705,7 @@ def test_every_payment_status_is_reached_by_some_list() -> None:
         [tx(1, SALE, "100")],
         [tx(1, SALE, "100"), tx(2, REFUND, "1", parent=1)],
         [tx(1, SALE, "100"), tx(2, REFUND, "100", parent=1)],
+        [tx(1, SALE, "100"), tx(2, DISPUTE, "100", parent=1)],
     ]
     assert {summarize(TOTAL, ts).status for ts in lists} == set(PaymentStatus)
 
@@ -689,3 +809,236 @@ def test_a_gateway_result_is_approved_only_when_approved() -> None:
     assert GatewayResult(Outcome.APPROVED, TEN).approved
     assert not GatewayResult(Outcome.PENDING, TEN).approved
     assert not GatewayResult(Outcome.DECLINED, TEN, code="card_declined").approved
+
+
+# -- disputes ---------------------------------------------------------------------------------
+
+
+def test_a_dispute_takes_money_back_without_being_a_refund() -> None:
+    # given a paid order whose customer's bank took 30 back, and a refund of 10
+    transactions = [
+        tx(1, SALE, "100"),
+        tx(2, DISPUTE, "30", parent=1),
+        tx(3, REFUND, "10", parent=1),
+        tx(4, DISPUTE, "50", FAILURE, parent=1),
+    ]
+    # when
+    summary = summarize(TOTAL, transactions)
+    # then
+    assert summary.status is PaymentStatus.DISPUTED
+    assert (summary.paid, summary.refunded, summary.disputed) == (
+        money("100"),
+        money("10"),
+        money("30"),
+    )
+    assert summary.net_paid == money("60")
+    assert summary.due == money("0")
+    assert refundable(transactions[0], transactions) == money("60")
+
+
+def test_nothing_is_disputed_by_default() -> None:
+    summary = summarize(TOTAL, [tx(1, SALE, "100")])
+    assert summary.disputed == money("0")
+    assert summary.net_paid == money("100")
+
+
+# -- fields refused at the boundary ---------------------------------------------------------
+
+BAD_TEXT = [42, "", "   ", "ref\x00erence", "\ud800"]
+"""Not one line of text: a number, empty, blank, a NUL, a lone surrogate."""
+BAD_IDS = ["a number", "empty", "blank", "NUL", "lone surrogate"]
+TRANSACTION = {
+    "id": "T1",
+    "order_id": "D1001",
+    "kind": SALE,
+    "status": TransactionStatus.SUCCESS,
+    "amount": TEN,
+    "created_at": AT,
+    "gateway": "fake",
+}
+
+
+@pytest.mark.parametrize("bad", BAD_TEXT, ids=BAD_IDS)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "id",
+        "order_id",
+        "gateway",
+        "reference",
+        "idempotency_key",
+        "parent_id",
+        "method",
+        "code",
+        "reason",
+    ],
+)
+def test_a_transaction_refuses_text_fields_that_are_not_one_line_of_text(
+    field: str, bad: object
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Transaction(**{**TRANSACTION, field: bad})  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    "bad", [42, "a\x00b", "\ud800", "\x1b[31m"], ids=["a number", "NUL", "surrogate", "escape"]
+)
+def test_a_transaction_message_refuses_what_is_not_text(bad: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Transaction(**{**TRANSACTION, "message": bad})  # type: ignore[arg-type]
+    assert caught.value.field == "message"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reference", "r" * 256),
+        ("idempotency_key", "two\nlines"),
+        ("reason", "r" * 1001),
+        ("amount", money("-1.00")),
+        ("amount", 10.0),
+        ("amount", money("1.001")),
+        ("restock", [("L1", 0)]),
+        ("restock", "L1"),
+        ("created_at", dt.datetime(2026, 11, 26, 9, 30)),
+    ],
+    ids=[
+        "a reference too long",
+        "a key on two lines",
+        "a reason too long",
+        "a negative amount",
+        "a float",
+        "a tenth of a cent",
+        "no units to restock",
+        "restock not as pairs",
+        "a naive time",
+    ],
+)
+def test_a_transaction_refuses_other_bad_values(field: str, value: object) -> None:
+    with pytest.raises(ValidationError):
+        Transaction(**{**TRANSACTION, field: value})  # type: ignore[arg-type]
+
+
+def test_a_transaction_keeps_good_text_fields() -> None:
+    t = Transaction(
+        **TRANSACTION,  # type: ignore[arg-type]
+        reference="fake_000001",
+        idempotency_key="D1001:1",
+        method="Visa •••• 4242",
+        reason="one mug broke;\nreturned by post",
+        message="approved\tfirst try",
+    )
+    assert (t.reference, t.method, t.reason) == (
+        "fake_000001",
+        "Visa •••• 4242",
+        "one mug broke;\nreturned by post",
+    )
+
+
+CLAIM = {
+    "id": "D1001-C1",
+    "order_id": "D1001",
+    "kind": SALE,
+    "amount": TEN,
+    "idempotency_key": "D1001:1",
+    "created_at": AT,
+    "gateway": "fake",
+}
+
+
+@pytest.mark.parametrize("bad", BAD_TEXT, ids=BAD_IDS)
+@pytest.mark.parametrize(
+    "field",
+    ["id", "order_id", "idempotency_key", "gateway", "token", "reference", "method", "reason"],
+)
+def test_a_claim_refuses_text_fields_that_are_not_one_line_of_text(field: str, bad: object) -> None:
+    with pytest.raises(ValidationError):
+        PaymentClaim(**{**CLAIM, field: bad})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("kind", "sale"),
+        ("promotions", "ONCE"),
+        ("promotions", ("",)),
+        ("holds_stock", 1),
+        ("outcome", "approved"),
+        ("completes", "D1001"),
+        ("created_at", dt.datetime(2026, 11, 26)),
+    ],
+)
+def test_a_claim_refuses_other_bad_values(field: str, value: object) -> None:
+    with pytest.raises(ValidationError):
+        PaymentClaim(**{**CLAIM, field: value})  # type: ignore[arg-type]
+
+
+def test_a_claim_is_open_until_recorded_and_keeps_why_it_was_interrupted() -> None:
+    claim = PaymentClaim(**CLAIM)  # type: ignore[arg-type]
+    assert (claim.is_open, claim.state, claim.interrupted) == (True, ClaimState.OPEN, None)
+    # when the gateway fails
+    interrupted = claim.interrupt(TimeoutError("read timed out " + "x" * 600))
+    # then
+    assert interrupted.is_open
+    assert interrupted.interrupted is not None
+    assert interrupted.interrupted.startswith("TimeoutError('read timed out")
+    assert len(interrupted.interrupted) == 500
+    # when its answer is recorded
+    recorded = interrupted.recorded("D1001-T1", AT)
+    # then
+    assert not recorded.is_open
+    assert (recorded.state, recorded.transaction_id, recorded.recorded_at) == (
+        ClaimState.RECORDED,
+        "D1001-T1",
+        AT,
+    )
+    assert recorded.idempotency_key == claim.idempotency_key
+    assert recorded.interrupted == interrupted.interrupted
+
+
+def test_a_notice_is_known_by_its_gateway_and_its_own_id() -> None:
+    first = GatewayNotice("fake", NoticeEvent.SETTLED, "fake_000001", "evt_1")
+    again = GatewayNotice("fake", NoticeEvent.SETTLED, "fake_000001", "evt_1", occurred_at=AT)
+    other = GatewayNotice("other", NoticeEvent.SETTLED, "fake_000001", "evt_1")
+    assert first.key == again.key == "fake:evt_1"
+    assert other.key != first.key
+
+
+@pytest.mark.parametrize("bad", BAD_TEXT, ids=BAD_IDS)
+@pytest.mark.parametrize("field", ["gateway", "reference", "notice_id", "message"])
+def test_a_notice_refuses_text_fields_that_are_not_one_line_of_text(
+    field: str, bad: object
+) -> None:
+    values: dict[str, object] = {
+        "gateway": "fake",
+        "event": NoticeEvent.REFUNDED,
+        "reference": "fake_000001",
+        "notice_id": "evt_1",
+        "amount": TEN,
+    }
+    with pytest.raises(ValidationError):
+        GatewayNotice(**{**values, field: bad})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("event", "settled"),
+        ("amount", 10.0),
+        ("amount", money("-1.00")),
+        ("occurred_at", dt.datetime(2026, 11, 26)),
+    ],
+)
+def test_a_notice_refuses_other_bad_values(field: str, value: object) -> None:
+    values: dict[str, object] = {
+        "gateway": "fake",
+        "event": NoticeEvent.REFUNDED,
+        "reference": "fake_000001",
+        "notice_id": "evt_1",
+        field: value,
+    }
+    with pytest.raises(ValidationError) as caught:
+        GatewayNotice(**values)  # type: ignore[arg-type]
+    if isinstance(value, float):
+        assert isinstance(caught.value, FloatAmountError)

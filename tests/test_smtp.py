@@ -1,6 +1,7 @@
 """SmtpMailer against a real SMTP server on localhost (aiosmtpd): plain, STARTTLS with a test CA
-(trustme) and a login, implicit TLS, failures, and an invoice sent through the service and read
-back from the bytes the server received."""
+(trustme) and a login, implicit TLS, failures, an invoice sent through the shop and read back
+from the bytes the server received, and one sent while the server was down that the outbox
+dispatcher delivers once it is back."""
 
 from __future__ import annotations
 
@@ -26,10 +27,13 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from draftorders import (
     Customer,
     DeliveryFailed,
-    DraftOrderService,
     FixedClock,
+    MessageStatus,
     Party,
+    Ports,
     Security,
+    Shop,
+    ShopApp,
     SmtpMailer,
     Status,
 )
@@ -418,7 +422,10 @@ def test_a_closed_port_is_a_failed_delivery_naming_host_and_port(security: Secur
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)
 
 
-# -- an invoice through the service -----------------------------------------------------------
+# -- an invoice through the shop --------------------------------------------------------------
+
+SENT_AT = dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)
+ADA = Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
 
 
 class Handing:
@@ -433,9 +440,19 @@ class Handing:
         self.mailer.send(message)
 
 
+def quickstart_shop(mailer: Handing, clock: Any = None) -> ShopApp:
+    """The quickstart shop sending through ``mailer`` (PDF attached when it can be made)."""
+    shop = Shop(
+        quickstart["CATALOG"],
+        context=quickstart["CONTEXT"],
+        seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
+    )
+    return ShopApp(shop, Ports(mailer=mailer, clock=clock or FixedClock(SENT_AT)))
+
+
 @dataclass
 class Sent:
-    shop: DraftOrderService
+    app: ShopApp
     server: Received
     mailer: Handing
     order_id: str
@@ -451,19 +468,11 @@ def invoice_sent() -> Iterator[Sent]:
 
 def send_quickstart_invoice(server: Received) -> Sent:
     mailer = Handing(SmtpMailer(HOST, server.port, Security.NONE, timeout=10))
-    shop = DraftOrderService(
-        quickstart["CATALOG"],
-        context=quickstart["CONTEXT"],
-        seller=Party(name="Tea & Mugs Co.", email="billing@teamugs.example"),
-        mailer=mailer,
-        clock=FixedClock(dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)),
-    )
-    order = quickstart["build_order"]().set_customer(
-        Customer(id="C1", name="Ada Lovelace", email="ada@example.com")
-    )
-    shop.save(order)
-    shop.send_invoice(order.id)
-    return Sent(shop, server, mailer, order.id)
+    app = quickstart_shop(mailer)
+    order = quickstart["build_order"]().set_customer(ADA)
+    app.drafts.add(order)
+    app.invoicing.send(order.id)
+    return Sent(app, server, mailer, order.id)
 
 
 LINE_AMOUNTS = ["$38.97", "$31.88", "$2.63", "$5.00", "$4.55", "$0.38", "$14.98", "$13.62"]
@@ -482,7 +491,7 @@ def test_the_invoice_reaches_the_server_with_its_headers(invoice_sent: Sent) -> 
     assert str(received["From"]) == '"Tea & Mugs Co." <billing@teamugs.example>'
     assert str(received["To"]) == "Ada Lovelace <ada@example.com>"
     assert received["Subject"] == "Invoice INV-00001 from Tea & Mugs Co."
-    assert received["Date"].datetime == dt.datetime(2026, 1, 31, 9, 30, tzinfo=dt.UTC)
+    assert received["Date"].datetime == SENT_AT
 
 
 def test_the_received_text_and_html_show_the_total_and_every_line_amount(
@@ -508,20 +517,21 @@ def test_the_received_invoice_has_the_pdf_attached(invoice_sent: Sent) -> None:
     assert attachment.get_filename() == "invoice-INV-00001.pdf"
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF-")
-    assert pdf == invoice_sent.shop.sent_invoices(invoice_sent.order_id)[-1].pdf
+    assert pdf == invoice_sent.app.invoicing.sent(invoice_sent.order_id)[-1].pdf
 
 
-def test_after_sending_the_order_is_invoice_sent_and_the_snapshot_is_what_was_handed_over(
+def test_after_sending_the_order_is_invoice_sent_and_the_record_is_what_was_handed_over(
     invoice_sent: Sent,
 ) -> None:
     # when
-    order = invoice_sent.shop.get(invoice_sent.order_id)
-    snapshot = invoice_sent.shop.sent_invoices(invoice_sent.order_id)[-1]
+    order = invoice_sent.app.drafts.get(invoice_sent.order_id)
+    record = invoice_sent.app.invoicing.sent(invoice_sent.order_id)[-1]
     (handed,) = invoice_sent.mailer.handed
-    kept = snapshot.email()
+    kept = record.email()
     # then
     assert order.status is Status.INVOICE_SENT
-    assert snapshot.number == "INV-00001"
+    assert record.number == "INV-00001"
+    assert record.delivered_at == SENT_AT
     for header in ("Subject", "Message-ID", "From", "To", "Date"):
         assert kept[header] == handed[header], header
     assert [p.get_content_type() for p in kept.walk()] == [
@@ -537,12 +547,12 @@ def test_after_sending_the_order_is_invoice_sent_and_the_snapshot_is_what_was_ha
     assert leaves(kept) == leaves(handed)
 
 
-def test_the_received_message_is_the_snapshot_received_by_header_and_part(
+def test_the_received_message_is_the_record_received_by_header_and_part(
     invoice_sent: Sent,
 ) -> None:
     # when
     received = invoice_sent.server.message()
-    kept = invoice_sent.shop.sent_invoices(invoice_sent.order_id)[-1].email()
+    kept = invoice_sent.app.invoicing.sent(invoice_sent.order_id)[-1].email()
     # then
     assert received["Message-ID"] == kept["Message-ID"]
     assert [(p.get_content_type(), p.get_payload(decode=True)) for p in received.walk()] == [
@@ -550,9 +560,55 @@ def test_the_received_message_is_the_snapshot_received_by_header_and_part(
     ]
 
 
-def test_the_snapshot_bytes_are_the_bytes_the_server_received(invoice_sent: Sent) -> None:
+def test_the_records_bytes_are_the_bytes_the_server_received(invoice_sent: Sent) -> None:
     # when
     (envelope,) = invoice_sent.server.envelopes
-    snapshot = invoice_sent.shop.sent_invoices(invoice_sent.order_id)[-1]
+    record = invoice_sent.app.invoicing.sent(invoice_sent.order_id)[-1]
     # then
-    assert envelope.original_content == snapshot.message
+    assert envelope.original_content == record.message
+
+
+# -- a server that is down -----------------------------------------------------------------------
+
+
+class MovingClock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.at = SENT_AT
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def today(self) -> dt.date:
+        return self.at.date()
+
+
+def test_an_invoice_sent_while_the_server_is_down_is_delivered_once_it_is_back(
+    smtp_server: Callable[..., Received],
+) -> None:
+    # given a send while nothing listens on the mail port
+    mailer = Handing(SmtpMailer(HOST, free_port(), Security.NONE, timeout=5))
+    clock = MovingClock()
+    app = quickstart_shop(mailer, clock)
+    order = quickstart["build_order"]().set_customer(ADA)
+    app.drafts.add(order)
+    delivery = app.invoicing.send(order.id)
+    # then the send stands and its email waits, the failure recorded
+    assert delivery.order.status is Status.INVOICE_SENT
+    assert not delivery.delivered
+    assert delivery.message.status is MessageStatus.PENDING
+    assert "DeliveryFailed" in (delivery.message.last_error or "")
+    # when the server is back and the dispatcher runs after the backoff
+    server = smtp_server()
+    mailer.mailer = SmtpMailer(HOST, server.port, Security.NONE, timeout=10)
+    clock.at = SENT_AT + app.shop.backoff.first
+    (delivered,) = app.outbox.deliver_due()
+    # then the server got it once, and the record keeps exactly the bytes it got
+    assert delivered.status is MessageStatus.SENT
+    (envelope,) = server.envelopes
+    (sent,) = app.invoicing.sent(order.id)
+    assert envelope.original_content == sent.message
+    assert server.message()["Subject"] == "Invoice INV-00001 from Tea & Mugs Co."
+    assert app.outbox.deliver_due() == []
+    assert len(server.envelopes) == 1
