@@ -1,16 +1,19 @@
-"""A writer killed mid-way leaves only whole orders behind.
+"""A writer killed mid-way leaves only whole units behind.
 
 A child process (this file, run as a script) writes orders to a SQLite file or to PostgreSQL in
-a loop: each order is saved new with its first transactions, then edited and saved again with
-one more, each save one database transaction. It prints each id and stage once committed. The
-test kills it with SIGKILL once enough orders are written, at a random moment, then opens the
-store again and checks that every stored order is exactly one of the two states the writer
-saved (rebuilt from the same seed), with exactly that state's transactions, and that every
-save the writer saw committed is there.
+a loop, two units per order: the first adds the order with its first transactions and takes
+the order's number from a sequence; the second locks the order row, replaces the order with
+its edit, appends one more transaction and counts a promotion use. It prints each id and stage
+once committed. The test kills it with SIGKILL once enough orders are written, at a random
+moment, then opens the store again and checks that every stored order is exactly one of the
+two states the writer saved (rebuilt from the same seed), with exactly that state's
+transactions; that the sequence and the promotion count moved with the units that committed,
+no more; and that every unit the writer saw committed is there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import selectors
@@ -18,22 +21,30 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
+import psycopg
 import pytest
 import sqlalchemy as sa
 
 from draftorders import Address, Catalog, Customer, DraftOrder, Money, Product, Transaction
 from draftorders.payments import TransactionKind, TransactionStatus
+from draftorders.storage import OrderQuery
 from draftorders.storage.sql import SqlStore
-from postgres import postgres_url  # noqa: F401
+from postgres import postgres_url, server  # noqa: F401
 
 ENOUGH = 25
 """Orders the writer has committed before it may be killed."""
 PATIENCE = 60.0
 """Seconds to wait for the writer to get there."""
+SEQUENCE = "crash"
+"""The sequence each order's first unit takes a number from."""
+PROMOTION = "CRASH10"
+"""The promotion each order's second unit counts a use of."""
 CATALOG = Catalog.of(
     Product(sku="MUG", title="Mug", price=Money(Decimal("12.99"), "USD")),
     Product(sku="TEA", title="Tea", price=Money(Decimal("7.49"), "USD")),
@@ -88,14 +99,18 @@ def _transaction(order_id: str, k: int, rng: random.Random) -> Transaction:
     )
 
 
+class Rollback(Exception):
+    """Raised to end a unit that must change nothing."""
+
+
 def write(url: str, seed: int, start: int, park_after: int | None) -> None:
-    """The writer: saves orders ``start``, ``start + 1``... (new, then edited), printing each
-    committed save. With ``park_after``, once that many orders are written it stops for good
-    right after a random SQL statement of the next saves, inside their database transaction,
+    """The writer: writes orders ``start``, ``start + 1``... (new, then edited), printing each
+    committed unit. With ``park_after``, once that many orders are written it stops for good
+    right after a random SQL statement of the next units, inside their database transaction,
     and says so: the test then kills it mid-transaction for certain."""
     store = SqlStore(url)
     statements = 0
-    park_at = random.Random(seed).randint(1, 10)
+    park_at = random.Random(seed).randint(1, 14)
 
     def count(*_: object) -> None:
         nonlocal statements
@@ -108,14 +123,18 @@ def write(url: str, seed: int, start: int, park_after: int | None) -> None:
         if n - start == park_after:
             sa.event.listen(store.engine, "after_cursor_execute", count)
         w = written(seed, n)
-        store.save(w.first, transactions=w.first_transactions)
+        with store.unit() as unit:
+            unit.orders.add(w.first)
+            for transaction in w.first_transactions:
+                unit.payments.append(transaction)
+            assert unit.next_number(SEQUENCE) == n + 1
         print(f"{w.first.id} 1", flush=True)
-        store.save(
-            w.second,
-            expected_version=w.first.version,
-            transactions=w.second_transactions,
-            expected_transactions=len(w.first_transactions),
-        )
+        with store.unit() as unit:
+            unit.orders.get(w.first.id, lock=True)
+            unit.orders.replace(w.second, w.first.version)
+            for transaction in w.second_transactions:
+                unit.payments.append(transaction)
+            unit.usage.count([PROMOTION], w.second.customer.id if w.second.customer else None)
         print(f"{w.first.id} 2", flush=True)
 
 
@@ -123,22 +142,30 @@ def write(url: str, seed: int, start: int, park_after: int | None) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database with the store's tables."""
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database with the store's tables: a SQLite file, or a PostgreSQL database of this
+    test's own (dropped afterwards)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'orders.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    with SqlStore(url) as store, store.engine.begin() as connection:
-        for table in ("transactions", "orders", "promotion_usage"):
-            connection.execute(sa.text(f"DELETE FROM {table}"))
-    return url
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+        SqlStore(url).close()
+        yield url
+        return
+    request.getfixturevalue("postgres_url")
+    name = f"crash_{uuid.uuid4().hex[:16]}"
+    url = server().create_database(name)
+    SqlStore(url).close()
+    try:
+        yield url
+    finally:
+        dsn = f"host=127.0.0.1 port={server().port} user=postgres dbname=postgres"
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def run_and_kill(url: str, seed: int, start: int, *, parked: bool) -> list[tuple[str, int]]:
     """Start the writer at order ``start``; once it has committed ENOUGH orders, kill it with
     SIGKILL: a random moment later, or (``parked``) when it has stopped inside a database
-    transaction. The saves it reported committed."""
+    transaction. The units it reported committed."""
     command = [sys.executable, __file__, url, str(seed), str(start)]
     child = subprocess.Popen(
         [*command, str(ENOUGH)] if parked else command,
@@ -171,23 +198,40 @@ def run_and_kill(url: str, seed: int, start: int, *, parked: bool) -> list[tuple
     return [(order_id, int(stage)) for order_id, stage in saves]
 
 
+def next_number(store: SqlStore) -> int:
+    """The number the sequence would give next, read in a unit that changes nothing."""
+    taken: list[int] = []
+    with contextlib.suppress(Rollback), store.unit() as unit:
+        taken.append(unit.next_number(SEQUENCE))
+        raise Rollback
+    return taken[0]
+
+
 def check_whole(store: SqlStore, seed: int, reported: list[tuple[str, int]]) -> int:
     """Every stored order is one of the writer's two states with that state's transactions,
-    and every save reported committed is there; how many orders are stored."""
-    ids = sorted(store.ids())
+    the sequence and the promotion count moved with the units that committed, and every unit
+    reported committed is there; how many orders are stored."""
+    with store.unit(write=False) as unit:
+        stored = {o.id: o for o in unit.orders.find(OrderQuery())}
+        transactions = {i: tuple(unit.payments.transactions(i)) for i in stored}
+        uses = unit.usage.usage().count(PROMOTION)
+    ids = sorted(stored)
     assert ids == [f"K{n:05d}" for n in range(len(ids))], f"seed {seed}"
+    edited = 0
     for n, order_id in enumerate(ids):
         w = written(seed, n)
-        stored, transactions = store.get(order_id), tuple(store.transactions(order_id))
         whole = [
             (w.first, w.first_transactions),
             (w.second, w.first_transactions + w.second_transactions),
         ]
-        assert (stored, transactions) in whole, f"seed {seed}, order {order_id}"
+        assert (stored[order_id], transactions[order_id]) in whole, f"seed {seed}, {order_id}"
+        edited += stored[order_id] == w.second
+    assert next_number(store) == len(ids) + 1, f"seed {seed}"
+    assert uses == edited, f"seed {seed}"
     for order_id, stage in reported:
-        assert order_id in ids, f"seed {seed}: committed {order_id} is missing"
+        assert order_id in stored, f"seed {seed}: committed {order_id} is missing"
         if stage == 2:
-            assert store.get(order_id) == written(seed, int(order_id[1:])).second, f"seed {seed}"
+            assert stored[order_id] == written(seed, int(order_id[1:])).second, f"seed {seed}"
     assert len(ids) - len({i for i, _ in reported}) in (0, 1)  # at most one was in flight
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as connection:
@@ -195,21 +239,26 @@ def check_whole(store: SqlStore, seed: int, reported: list[tuple[str, int]]) -> 
     return len(ids)
 
 
-def test_a_writer_killed_mid_way_leaves_only_whole_orders(url: str) -> None:
+def test_a_writer_killed_mid_way_leaves_only_whole_units(url: str) -> None:
     seed = random.randrange(1_000_000)
     # given a writer killed at a random moment while it writes
     reported = run_and_kill(url, seed, 0, parked=False)
-    # when the store is opened again, then it holds whole orders only
+    # when the store is opened again, then it holds whole units only
     with SqlStore(url) as store:
         stored = check_whole(store, seed, reported)
     # given a second writer that goes on, killed inside a database transaction
     reported += run_and_kill(url, seed, stored, parked=True)
-    # when the store is opened again, then it holds whole orders only, and takes new ones
+    # when the store is opened again, then it holds whole units only, and takes new ones
     with SqlStore(url) as store:
         stored = check_whole(store, seed, reported)
         w = written(seed, stored)
-        store.save(w.first, transactions=w.first_transactions)
-        assert store.transactions(w.first.id) == list(w.first_transactions)
+        with store.unit() as unit:
+            unit.orders.add(w.first)
+            for transaction in w.first_transactions:
+                unit.payments.append(transaction)
+            assert unit.next_number(SEQUENCE) == stored + 1
+        with store.unit(write=False) as unit:
+            assert unit.payments.transactions(w.first.id) == list(w.first_transactions)
 
 
 if __name__ == "__main__":

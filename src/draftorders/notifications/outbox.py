@@ -67,14 +67,21 @@ class OutboxMessage:
     last_error: str | None = None
     sent_at: dt.datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
 
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """When a dispatcher may take it: a pending message from its next attempt (or its
+        creation), one being sent when its lease runs out; None once sent or failed."""
+        if self.status is MessageStatus.PENDING:
+            return self.next_attempt_at or self.created_at
+        if self.status is MessageStatus.SENDING:
+            return self.lease_until
+        return None
+
     def is_due(self, now: dt.datetime) -> bool:
         """True if a dispatcher may take it at ``now``: pending and its time has come, or
         taken by a dispatcher whose lease ran out."""
-        if self.status is MessageStatus.PENDING:
-            return self.next_attempt_at is None or self.next_attempt_at <= now
-        if self.status is MessageStatus.SENDING:
-            return self.lease_until is not None and self.lease_until <= now
-        return False
+        due = self.due_at
+        return due is not None and due <= now
 
     def leased(self, now: dt.datetime, lease: dt.timedelta) -> OutboxMessage:
         """Taken by a dispatcher at ``now`` for ``lease``; one more attempt."""

@@ -12,7 +12,6 @@ the send when the shop delivers now (the default).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import attrs
 
@@ -278,7 +277,7 @@ class Invoicing:
     ) -> tuple[SentInvoice, OutboxMessage]:
         """Keep the sent invoice and queue its email, in ``unit``."""
         sent = SentInvoice(
-            id=f"S-{uuid.uuid4().hex}",
+            id=f"S{unit.next_number('sent_invoice')}",
             invoice=invoice,
             sent_at=now,
             recipient=recipient,
@@ -288,7 +287,7 @@ class Invoicing:
             resent=resent,
         )
         message = OutboxMessage(
-            id=f"M-{uuid.uuid4().hex}",
+            id=f"M{unit.next_number('outbox')}",
             kind=INVOICE_EMAIL,
             subject_id=sent.id,
             order_id=invoice.order_id,

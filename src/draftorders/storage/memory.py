@@ -89,25 +89,32 @@ class _Table(Generic[K, V]):
         return [self._rows[key] for key in self._by[index].get(value, ())]
 
     def put(self, key: K, value: V) -> None:
-        if not self._journal.writing:
-            raise ValidationError("unit", "this unit only reads; open one with write=True")
+        self._writing()
         self._journal.entries.append((self, key, self._rows.get(key, _MISSING)))
         self.restore(key, value)
 
     def delete(self, key: K) -> None:
+        self._writing()
         if key in self._rows:
             self._journal.entries.append((self, key, self._rows[key]))
             self.restore(key, _MISSING)
 
     def restore(self, key: K, value: Any) -> None:
-        old = self._rows.pop(key, _MISSING)
-        if old is not _MISSING:
-            for name, index in self._indexes.items():
+        """Set (or, with ``_MISSING``, remove) a row; a replaced row keeps its place."""
+        old = self._rows.get(key, _MISSING)
+        for name, index in self._indexes.items():
+            if old is not _MISSING and (value is _MISSING or index(old) != index(value)):
                 self._by[name][index(old)].pop(key, None)
-        if value is not _MISSING:
-            self._rows[key] = value
-            for name, index in self._indexes.items():
+            if value is not _MISSING:
                 self._by[name].setdefault(index(value), {})[key] = None
+        if value is _MISSING:
+            self._rows.pop(key, None)
+        else:
+            self._rows[key] = value
+
+    def _writing(self) -> None:
+        if not self._journal.writing:
+            raise ValidationError("unit", "this unit only reads; open one with write=True")
 
 
 class InMemoryStore:
@@ -305,6 +312,7 @@ class _Customers:
 
 class _Payments:
     def __init__(self, store: InMemoryStore) -> None:
+        self._orders = _Orders(store)
         self._transactions = store._transactions
         self._claims = store._claims
         self._notices = store._notices
@@ -314,6 +322,8 @@ class _Payments:
 
     def append(self, transaction: Transaction) -> None:
         check_instance(transaction, Transaction, "transaction")
+        if not self._orders.used(transaction.order_id):
+            raise OrderNotFound(transaction.order_id)
         if transaction.id in self._transactions:
             raise ValidationError("id", f"transaction {transaction.id!r} is already recorded")
         key = transaction.idempotency_key
@@ -382,8 +392,11 @@ class _Invoices:
 
     def add(self, sent: SentInvoice) -> None:
         check_instance(sent, SentInvoice, "sent")
-        if sent.id in self._rows:
-            raise ValidationError("id", f"sent invoice {sent.id!r} already exists")
+        first_sends = [s for s in self._rows.where("number", sent.number) if not s.resent]
+        if sent.id in self._rows or (not sent.resent and first_sends):
+            raise ValidationError(
+                "sent", f"sent invoice {sent.id!r} or number {sent.number!r} already exists"
+            )
         self._rows.put(sent.id, sent)
 
     def replace(self, sent: SentInvoice) -> None:
@@ -515,7 +528,8 @@ class _Outbox:
         self._rows.put(message.id, message)
 
     def due(self, now: dt.datetime, limit: int) -> list[OutboxMessage]:
-        return [m for m in self._rows.values() if m.is_due(now)][:limit]
+        due = [m for m in self._rows.values() if m.is_due(now)]
+        return sorted(due, key=lambda m: (m.due_at, len(m.id), m.id))[:limit]
 
     def find(
         self, *, status: MessageStatus | None = None, order_id: str | None = None

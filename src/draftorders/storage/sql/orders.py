@@ -142,6 +142,7 @@ class SqlCustomers(Records):
 
     def replace(self, customer: Customer) -> None:
         check_instance(customer, Customer, "customer")
+        self._writing()
         self.get(customer.id, lock=True)
         row = self._row(customer)
         try:

@@ -15,6 +15,7 @@ from draftorders.documents import dumps
 from draftorders.errors import (
     IdempotencyConflict,
     NotFound,
+    OrderNotFound,
     PaymentInFlight,
     ValidationError,
 )
@@ -53,6 +54,11 @@ class SqlPayments(Records):
         def conflict() -> Exception:
             if key is not None and self.by_key(key) is not None:
                 return IdempotencyConflict(key, "a transaction is already recorded under it")
+            stored = self._c.execute(
+                sa.select(t.ORDERS.c.id).where(t.ORDERS.c.id == transaction.order_id)
+            ).first()
+            if stored is None:
+                return OrderNotFound(transaction.order_id)
             return ValidationError("id", f"transaction {transaction.id!r} is already recorded")
 
         self._insert(
@@ -126,7 +132,9 @@ class SqlPayments(Records):
     def claims(self, order_id: str) -> list[PaymentClaim]:
         c = t.CLAIMS.c
         documents = self._c.execute(
-            sa.select(c.document).where(c.order_id == order_id).order_by(*natural(c.id))
+            sa.select(c.document)
+            .where(c.order_id == order_id)
+            .order_by(c.created_at, *natural(c.id))
         ).scalars()
         return [self._load(d, PaymentClaim) for d in documents]
 
@@ -207,7 +215,7 @@ class SqlUsage(Records):
 
 
 def _usage(rows: Iterable[Any]) -> PromotionUsage:
-    rows = list(rows)
+    rows = [row for row in rows if row.uses]  # a counter made for a use that was refused
     return PromotionUsage(
         {r.promotion_id: r.uses for r in rows if r.customer_id == _EVERYONE},
         {(r.promotion_id, r.customer_id): r.uses for r in rows if r.customer_id != _EVERYONE},

@@ -74,7 +74,7 @@ class SqlInvoices(Records):
     def _where(self, condition: sa.ColumnElement[bool]) -> list[SentInvoice]:
         s = t.SENT_INVOICES.c
         documents = self._c.execute(
-            sa.select(s.document).where(condition).order_by(*natural(s.id))
+            sa.select(s.document).where(condition).order_by(s.sent_at, *natural(s.id))
         ).scalars()
         return [self._load(d, SentInvoice) for d in documents]
 
@@ -259,18 +259,11 @@ class SqlOutbox(Records):
 
     @staticmethod
     def _row(message: OutboxMessage) -> dict[str, Any]:
-        due: dt.datetime | None
-        if message.status is MessageStatus.PENDING:
-            due = message.next_attempt_at or message.created_at
-        elif message.status is MessageStatus.SENDING:
-            due = message.lease_until
-        else:
-            due = None
         return {
             "id": message.id,
             "order_id": message.order_id,
             "status": message.status.value,
-            "due_at": due,
+            "due_at": message.due_at,
             "created_at": message.created_at,
             "document": dumps(message),
         }
