@@ -378,7 +378,17 @@ def money_call(op: tuple[Any, ...], model: Model, world: World) -> None:
             assert payment.transaction.amount == model.settle_claim(seen=True)
             world.saw(payment)
             return
+        before = model.completions_unseen
         model.settle_claim(seen=False)
+        settled = model.completions_unseen - before
+        asked = call
+
+        def call() -> Payment:
+            """The call; the settled claim's events come back with its result, if it has one."""
+            result = asked()
+            model.completions_unseen -= settled
+            return result
+
     if kind in ("charge", "manual", "authorize"):
         expected = expect_asking(model, op[1])
         if not isinstance(expected, Money):
