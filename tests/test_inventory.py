@@ -1901,20 +1901,42 @@ def check_invariants(till: Till, initial: dict[str, int], order_ids: list[str]) 
             assert till.status(oid) is Status.INVOICE_SENT
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(
-    mugs=st.integers(0, 6),
-    teas=st.integers(0, 6),
-    mug_policy=st.sampled_from(InventoryPolicy),
-    tea_policy=st.sampled_from(InventoryPolicy),
-    quantities=st.lists(
+HISTORIES = {
+    "mugs": st.integers(0, 6),
+    "teas": st.integers(0, 6),
+    "mug_policy": st.sampled_from(InventoryPolicy),
+    "tea_policy": st.sampled_from(InventoryPolicy),
+    "quantities": st.lists(
         st.tuples(st.integers(0, 3), st.integers(0, 3)).filter(any),
         min_size=ORDERS,
         max_size=ORDERS,
     ),
-    steps=st.lists(actions, min_size=1, max_size=16),
-)
+    "steps": st.lists(actions, min_size=1, max_size=16),
+}
+"""Random shops and the moves made on them."""
+SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+@pytest.mark.parametrize("stores", ["memory"], indirect=True)
+@settings(suppress_health_check=SLOW)
+@given(**HISTORIES)
 def test_the_levels_always_agree_with_the_history(
+    make_till: MakeTill,
+    mugs: int,
+    teas: int,
+    mug_policy: InventoryPolicy,
+    tea_policy: InventoryPolicy,
+    quantities: list[tuple[int, int]],
+    steps: list[tuple[Any, ...]],
+) -> None:
+    till = make_till(mugs=mugs, policy=mug_policy)
+    run_steps(till, teas, tea_policy, quantities, steps, {"MUG": mugs, "TEA": teas})
+
+
+@pytest.mark.parametrize("stores", ["sqlite"], indirect=True)
+@settings(suppress_health_check=SLOW, max_examples=40)  # each example commits to a file
+@given(**HISTORIES)
+def test_the_levels_always_agree_with_the_history_in_a_sql_store(
     make_till: MakeTill,
     mugs: int,
     teas: int,
