@@ -99,6 +99,8 @@ class Place:
 
 
 _apps: dict[tuple[str, bool], ShopApp] = {}
+"""This process's shop on the place it raced on last (one: a process races on one place at
+a time, and each place's connections are closed when it moves on)."""
 
 
 def open_app(place: Place, *, with_promotion: bool = False, gateway: Any = None) -> ShopApp:
@@ -115,6 +117,9 @@ def open_app(place: Place, *, with_promotion: bool = False, gateway: Any = None)
     )
     app = ShopApp(shop(with_promotion=with_promotion), ports)
     if gateway is None:
+        for earlier in _apps.values():
+            earlier.ports.store.close()
+        _apps.clear()
         _apps[key] = app
     return app
 
