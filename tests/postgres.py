@@ -27,6 +27,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,10 +170,28 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` and return its URL."""
-        dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
-        with psycopg.connect(dsn, autocommit=True) as connection:
+        with psycopg.connect(self._admin, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name``, ending the connections still open to it."""
+        with psycopg.connect(self._admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @contextlib.contextmanager
+    def fresh_database(self, prefix: str) -> Iterator[str]:
+        """A new, empty database named ``prefix_<random>``, dropped when the block ends."""
+        name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+        url = self.create_database(name)
+        try:
+            yield url
+        finally:
+            self.drop_database(name)
+
+    @property
+    def _admin(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
 
 _server: PostgresServer | None = None

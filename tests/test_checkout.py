@@ -14,7 +14,6 @@ import base64
 import datetime as dt
 import functools
 import json
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,7 +52,7 @@ from draftorders.payments import ClaimState, TransactionStatus
 from draftorders.promotions import PercentOff, Promotion, PromotionBook, Target
 from draftorders.shipping import Flat, ShippingRate, ShippingZone
 from draftorders.shop import CheckoutSession
-from draftorders.tax import TaxQuote, TaxRequest
+from stand_ins import HeldGateway, TaxEngine
 
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 LIFETIME = dt.timedelta(days=14)
@@ -101,51 +100,6 @@ class MovableClock:
 
     def today(self) -> dt.date:
         return self.at.date()
-
-
-class HeldGateway:
-    """A FakeGateway whose sales wait, once started, until the test lets them go: a payment
-    stays in flight (claimed, the gateway asked, no answer yet) for as long as the test needs."""
-
-    def __init__(self) -> None:
-        self.inner = FakeGateway()
-        self.started = threading.Event()
-        self.go = threading.Event()
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def sale(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
-        self.started.set()
-        if not self.go.wait(timeout=30):
-            raise TimeoutError("the test never let the sale go")
-        return self.inner.sale(token, amount, idempotency_key=idempotency_key)
-
-    def authorize(self, token: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
-        return self.inner.authorize(token, amount, idempotency_key=idempotency_key)
-
-    def capture(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
-        return self.inner.capture(reference, amount, idempotency_key=idempotency_key)
-
-    def void(self, reference: str, *, idempotency_key: str) -> GatewayResult:
-        return self.inner.void(reference, idempotency_key=idempotency_key)
-
-    def refund(self, reference: str, amount: Money, *, idempotency_key: str) -> GatewayResult:
-        return self.inner.refund(reference, amount, idempotency_key=idempotency_key)
-
-
-class TaxEngine:
-    """An external tax engine that charges no tax and, for each step queued, runs that step as
-    it answers one quote: what another process does at that very moment."""
-
-    def __init__(self) -> None:
-        self.steps: list[Callable[[], object]] = []
-
-    def quote(self, request: TaxRequest) -> TaxQuote:
-        if self.steps:
-            self.steps.pop(0)()
-        return TaxQuote(lines={})
 
 
 def make_shop(

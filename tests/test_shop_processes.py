@@ -50,7 +50,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def fresh_place(backend: str, tmp_path: Path) -> races.Place:
-    """A new, empty database of the backend, and an empty mail folder."""
+    """A new, empty database of the backend (PostgreSQL's are dropped with the server at the
+    end of the session), and an empty mail folder."""
     name = f"races_{uuid.uuid4().hex[:12]}"
     url = (
         server().create_database(name)

@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import itertools
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +27,6 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
-import psycopg
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -97,19 +95,6 @@ Opener = Callable[[], Store]
 # -- the stores -------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty database on the test server, dropped afterwards (connections and all)."""
-    name = f"contract_{uuid.uuid4().hex[:16]}"
-    url = server().create_database(name)
-    try:
-        yield url
-    finally:
-        dsn = f"host=127.0.0.1 port={server().port} user=postgres dbname=postgres"
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def kind(request: pytest.FixtureRequest) -> str:
     """Which store is under test."""
@@ -130,7 +115,7 @@ def opener(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
             url = f"sqlite:///{tmp_path / 'shop.db'}"
         else:
             request.getfixturevalue("postgres_url")
-            url = stack.enter_context(postgres_database())
+            url = stack.enter_context(server().fresh_database("contract"))
 
         def open_store() -> SqlStore:
             store = SqlStore(url, clock=FixedClock(NOW))

@@ -21,13 +21,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
-import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -151,15 +149,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
         return
     request.getfixturevalue("postgres_url")
-    name = f"crash_{uuid.uuid4().hex[:16]}"
-    url = server().create_database(name)
-    SqlStore(url).close()
-    try:
+    with server().fresh_database("crash") as url:
+        SqlStore(url).close()
         yield url
-    finally:
-        dsn = f"host=127.0.0.1 port={server().port} user=postgres dbname=postgres"
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def run_and_kill(url: str, seed: int, start: int, *, parked: bool) -> list[tuple[str, int]]:

@@ -16,12 +16,10 @@ import json
 import multiprocessing
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -52,19 +50,6 @@ NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 # -- databases --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty database on the test server, dropped afterwards (connections and all)."""
-    name = f"migrations_{uuid.uuid4().hex[:16]}"
-    url = server().create_database(name)
-    try:
-        yield url
-    finally:
-        dsn = f"host=127.0.0.1 port={server().port} user=postgres dbname=postgres"
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a new, empty database: a SQLite file, or a PostgreSQL database of its own."""
@@ -72,7 +57,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'shop.db'}"
         return
     request.getfixturevalue("postgres_url")
-    with postgres_database() as url:
+    with server().fresh_database("migrations") as url:
         yield url
 
 
@@ -135,7 +120,7 @@ def legacy_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{copy}"
         return
     request.getfixturevalue("postgres_url")
-    with postgres_database() as url:
+    with server().fresh_database("migrations") as url:
         copy_legacy_to(url)
         yield url
 
