@@ -199,6 +199,9 @@ class Claims:
         expected_amount: Money | None = None,
         notice: str | None = None,
     ) -> Payment:
+        """Make one money call: replay it if its key was used, settle the order's stale
+        claims, work out the amount with ``prepare`` under the order's lock, claim it, ask
+        the gateway and record the answer."""
         if key is not None:
             check_key(key)
             repeated = self._replay(order_id, key, request)
