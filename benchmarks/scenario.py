@@ -30,8 +30,8 @@ from draftorders import (
     TaxRate,
     TaxTable,
 )
-from draftorders.line_item import LineItem
 from draftorders.order import ShippingLine
+from draftorders.order.lines import LineItem
 from draftorders.promotions import (
     MinSubtotal,
     OrderPercentOff,

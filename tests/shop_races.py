@@ -32,10 +32,10 @@ from draftorders import (
     PricingContext,
     Product,
 )
-from draftorders.checkout_links import CheckoutLinks
 from draftorders.payments import GatewayResult, TransactionKind, TransactionStatus
 from draftorders.promotions import PercentOff, Promotion, PromotionBook, Target
 from draftorders.shop import Ports, Shop, ShopApp
+from draftorders.shop.links import CheckoutLinks
 from draftorders.storage.sql import SqlGatewayLedger, SqlStore
 
 PROCESSES = 8

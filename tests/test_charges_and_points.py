@@ -22,8 +22,8 @@ from draftorders import (
     ValidationError,
     price,
 )
-from draftorders.charges import ChargeKind
 from draftorders.explain import Rejection
+from draftorders.order.charges import ChargeKind
 from draftorders.pricing.points import PointsProgram
 
 TAX = flat_tax("10")

@@ -46,12 +46,12 @@ from draftorders import (
     UsageLimitReached,
     ValidationError,
 )
-from draftorders.checkout_links import CheckoutClaim
 from draftorders.errors import AmountChanged
 from draftorders.payments import ClaimState, TransactionStatus
 from draftorders.promotions import PercentOff, Promotion, PromotionBook, Target
 from draftorders.shipping import Flat, ShippingRate, ShippingZone
 from draftorders.shop import CheckoutSession
+from draftorders.shop.links import CheckoutClaim
 from stand_ins import HeldGateway, TaxEngine
 
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from draftorders import cli
+from draftorders.cli import commands as cli
 from draftorders.cli import main
 from draftorders.documents import to_document
 

@@ -24,15 +24,16 @@ from draftorders import (
     allocate,
     price,
 )
-from draftorders.conventions import (
+from draftorders.rounding import (
     COMMERCETOOLS,
     COMMERCETOOLS_UNIT_PRICE,
     INVOICE_VAT,
     SALEOR,
     SHOPIFY,
     STRIPE,
+    InclusiveTarget,
+    allocate_units,
 )
-from draftorders.rounding import InclusiveTarget, allocate_units
 
 DAY = dt.date(2026, 11, 26)
 

@@ -32,7 +32,6 @@ from draftorders import (
     PricingContext,
     price,
 )
-from draftorders.charges import ChargeKind
 from draftorders.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from draftorders.invoice import (
     DiscountKind,
@@ -47,7 +46,8 @@ from draftorders.invoice import (
     build_invoice,
     buyer_of,
 )
-from draftorders.payment_terms import PaymentTerms
+from draftorders.order.charges import ChargeKind
+from draftorders.order.terms import PaymentTerms
 from draftorders.pricing.points import PointsProgram
 from draftorders.promotions import (
     FreeShipping,

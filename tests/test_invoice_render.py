@@ -42,7 +42,7 @@ from draftorders.invoice import (
     render_text,
 )
 from draftorders.invoice.render import TEXT_WIDTH
-from draftorders.payment_terms import PaymentTerms
+from draftorders.order.terms import PaymentTerms
 from draftorders.pricing.points import PointsProgram
 from draftorders.promotions import FreeShipping, PercentOff, Promotion, PromotionBook, Target
 

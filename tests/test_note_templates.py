@@ -16,7 +16,8 @@ from builders import catalog, empty_order, flat_tax
 from draftorders import DraftOrder, price
 from draftorders.errors import OrderLocked, ValidationError
 from draftorders.lifecycle import cancel, complete, revert_to_draft, send_invoice
-from draftorders.note_templates import (
+from draftorders.order import Status
+from draftorders.order.notes import (
     PLACEHOLDERS,
     STANDARD_TEMPLATES,
     NoteTemplate,
@@ -24,8 +25,7 @@ from draftorders.note_templates import (
     check_placeholders,
     fill,
 )
-from draftorders.order import Status
-from draftorders.payment_terms import PaymentTerms
+from draftorders.order.terms import PaymentTerms
 
 KNOWN = "{amount_due}, {customer_name}, {due_date}, {invoice_number}, {order_id}, {shop_name}"
 """The known placeholders, as an error message lists them (sorted)."""

@@ -30,7 +30,7 @@ from draftorders import (
     Status,
     ValidationError,
 )
-from draftorders.order_details import MAX_DETAILS_BYTES
+from draftorders.order.details import MAX_DETAILS_BYTES
 from draftorders.shop import Ports
 
 NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from draftorders.errors import ValidationError
-from draftorders.payment_terms import PaymentTerms, TermsKind
+from draftorders.order.terms import PaymentTerms, TermsKind
 
 JAN_31 = dt.date(2026, 1, 31)
 

@@ -1,11 +1,10 @@
 """draftorders: build draft orders, price them to the cent with explanations, and complete them."""
 
+from draftorders import _compat
 from draftorders.billing import BillingInterval, BillingPlan
-from draftorders.catalog import Catalog, Product
-from draftorders.checkout_links import CheckoutLinks
+from draftorders.catalog import Catalog, Dimensions, LengthUnit, Product, Weight, WeightUnit
 from draftorders.clock import Clock, FixedClock, SystemClock
 from draftorders.customers import Address, Customer
-from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
     AmountChanged,
     AmountExceedsDue,
@@ -73,10 +72,7 @@ from draftorders.invoice import (
     render_text,
 )
 from draftorders.lifecycle import Action, Transition
-from draftorders.line_item import LineItem, LineKind
-from draftorders.measures import Dimensions, LengthUnit, Weight, WeightUnit
 from draftorders.money import Money, minor_units, to_money
-from draftorders.note_templates import STANDARD_TEMPLATES, NoteTemplate, TemplateBook
 from draftorders.notifications import (
     Backoff,
     InMemoryMailer,
@@ -87,8 +83,11 @@ from draftorders.notifications import (
     SmtpMailer,
 )
 from draftorders.order import DraftOrder, ShippingLine, Status
-from draftorders.order_details import DetailsFormat, OrderDetails
-from draftorders.payment_terms import PaymentTerms
+from draftorders.order.details import DetailsFormat, OrderDetails
+from draftorders.order.discounts import DiscountKind, ManualDiscount
+from draftorders.order.lines import LineItem, LineKind
+from draftorders.order.notes import STANDARD_TEMPLATES, NoteTemplate, TemplateBook
+from draftorders.order.terms import PaymentTerms
 from draftorders.payments import (
     FakeGateway,
     GatewayNotice,
@@ -141,8 +140,11 @@ from draftorders.shop import (
     ShopApp,
     Stock,
 )
+from draftorders.shop.links import CheckoutLinks
 from draftorders.storage import InMemoryStore, Store, Tombstone, Unit
 from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
+
+_compat.install()
 
 __version__ = "0.1.0"
 

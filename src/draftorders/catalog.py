@@ -1,19 +1,70 @@
-"""Products and the catalog they are looked up in."""
+"""Products, the catalog they are looked up in, and their physical measures (weight and package
+dimensions, as exact Decimals)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 
 import attrs
 
+from draftorders._frozendict import FrozenDict
+from draftorders._validate import (
+    check_type,
+    exact_decimal,
+    money_amount,
+    non_empty_text,
+    positive,
+    text_set,
+)
 from draftorders.billing import BillingPlan
 from draftorders.errors import CurrencyMismatch, UnknownSku, ValidationError
-from draftorders.frozen import FrozenDict
-from draftorders.measures import Dimensions, Weight
 from draftorders.money import Money
-from draftorders.validate import check_type, money_amount, non_empty_text, text_set
 
-__all__ = ["Catalog", "Product"]
+__all__ = [
+    "Catalog",
+    "Dimensions",
+    "LengthUnit",
+    "Product",
+    "Weight",
+    "WeightUnit",
+]
+
+
+class WeightUnit(enum.Enum):
+    """Units a weight can be given in."""
+
+    G = "g"
+    KG = "kg"
+    OZ = "oz"
+    LB = "lb"
+
+
+class LengthUnit(enum.Enum):
+    """Units a package dimension can be given in."""
+
+    MM = "mm"
+    CM = "cm"
+    IN = "in"
+
+
+@attrs.frozen
+class Weight:
+    """A positive weight, e.g. ``Weight("0.35", WeightUnit.KG)``."""
+
+    value: Decimal = attrs.field(converter=exact_decimal, validator=positive)
+    unit: WeightUnit = attrs.field(validator=check_type(WeightUnit))
+
+
+@attrs.frozen
+class Dimensions:
+    """Package length x width x height, all positive, in one unit."""
+
+    length: Decimal = attrs.field(converter=exact_decimal, validator=positive)
+    width: Decimal = attrs.field(converter=exact_decimal, validator=positive)
+    height: Decimal = attrs.field(converter=exact_decimal, validator=positive)
+    unit: LengthUnit = attrs.field(validator=check_type(LengthUnit))
 
 
 @attrs.frozen

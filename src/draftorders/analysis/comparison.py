@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from draftorders._frozendict import FrozenDict
 from draftorders.analysis import charts
 from draftorders.analysis.scenario import Scenario
 from draftorders.errors import CurrencyMismatch, ValidationError
-from draftorders.frozen import FrozenDict
 from draftorders.money import Money, Scale
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricedOrder, price

@@ -6,9 +6,9 @@ from typing import Any
 
 import attrs
 
+from draftorders._validate import check_type, non_empty_text
 from draftorders.pricing import PricingContext
 from draftorders.promotions import Promotion, PromotionBook
-from draftorders.validate import check_type, non_empty_text
 
 __all__ = ["Scenario"]
 

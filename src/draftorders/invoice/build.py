@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from draftorders.charges import ChargeKind
 from draftorders.errors import ValidationError
 from draftorders.explain import Adjustment, AdjustmentKind
 from draftorders.invoice.model import (
@@ -22,6 +21,7 @@ from draftorders.invoice.model import (
 )
 from draftorders.money import Money, to_money
 from draftorders.order import DraftOrder
+from draftorders.order.charges import ChargeKind
 from draftorders.pricing import PricedOrder
 
 __all__ = ["build_invoice", "buyer_of", "check_checkout_url"]

@@ -16,8 +16,8 @@ from draftorders.errors import ValidationError
 from draftorders.invoice.labels import labels_for
 from draftorders.invoice.model import Invoice, InvoiceCharge, InvoiceDiscount
 from draftorders.money import Money
-from draftorders.note_templates import fill
-from draftorders.payment_terms import PaymentTerms, TermsKind
+from draftorders.order.notes import fill
+from draftorders.order.terms import PaymentTerms, TermsKind
 
 __all__ = ["InvoiceLocale"]
 

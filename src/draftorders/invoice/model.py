@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import check_type, non_empty_text, optional_text
 from draftorders.customers import Address
 from draftorders.money import Money
-from draftorders.payment_terms import PaymentTerms
-from draftorders.validate import check_type, non_empty_text, optional_text
+from draftorders.order.terms import PaymentTerms
 
 __all__ = [
     "DiscountKind",

@@ -14,14 +14,14 @@ from email.message import EmailMessage
 
 import attrs
 
-from draftorders.errors import ValidationError
-from draftorders.invoice.model import Invoice
-from draftorders.validate import (
+from draftorders._validate import (
     aware_datetime,
     check_type,
     non_empty_text,
     optional_aware_datetime,
 )
+from draftorders.errors import ValidationError
+from draftorders.invoice.model import Invoice
 
 __all__ = ["SentInvoice"]
 

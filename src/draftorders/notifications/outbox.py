@@ -15,14 +15,14 @@ import enum
 
 import attrs
 
-from draftorders.errors import ValidationError
-from draftorders.validate import (
+from draftorders._validate import (
     aware_datetime,
     check_type,
     non_empty_text,
     optional_aware_datetime,
     optional_key,
 )
+from draftorders.errors import ValidationError
 
 __all__ = ["Backoff", "MessageStatus", "OutboxMessage"]
 

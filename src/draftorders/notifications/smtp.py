@@ -9,9 +9,9 @@ from email.message import EmailMessage
 
 import attrs
 
+from draftorders._validate import check_type
 from draftorders.errors import DeliveryFailed, ValidationError
 from draftorders.notifications.headers import header_text
-from draftorders.validate import check_type
 
 __all__ = ["Security", "SmtpMailer"]
 

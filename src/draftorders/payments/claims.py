@@ -15,12 +15,7 @@ import enum
 
 import attrs
 
-from draftorders.errors import ValidationError
-from draftorders.money import Money
-from draftorders.order import DraftOrder
-from draftorders.payments.gateway import Outcome
-from draftorders.payments.transactions import TransactionKind, refund_reason, restock_pairs
-from draftorders.validate import (
+from draftorders._validate import (
     aware_datetime,
     check_type,
     money_amount,
@@ -28,6 +23,11 @@ from draftorders.validate import (
     optional_aware_datetime,
     optional_key,
 )
+from draftorders.errors import ValidationError
+from draftorders.money import Money
+from draftorders.order import DraftOrder
+from draftorders.payments.gateway import Outcome
+from draftorders.payments.transactions import TransactionKind, refund_reason, restock_pairs
 
 __all__ = ["ClaimState", "PaymentClaim"]
 

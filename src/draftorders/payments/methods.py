@@ -11,8 +11,8 @@ import re
 
 import attrs
 
+from draftorders._validate import non_empty_text, optional_text
 from draftorders.errors import ValidationError
-from draftorders.validate import non_empty_text, optional_text
 
 __all__ = ["ManualMethod", "PaymentMethod", "check_token", "looks_like_card_number"]
 

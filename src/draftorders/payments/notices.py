@@ -9,14 +9,14 @@ import enum
 
 import attrs
 
-from draftorders.money import Money
-from draftorders.validate import (
+from draftorders._validate import (
     check_money,
     check_type,
     non_empty_text,
     optional_aware_datetime,
     optional_key,
 )
+from draftorders.money import Money
 
 __all__ = ["GatewayNotice", "NoticeEvent"]
 

@@ -14,9 +14,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from draftorders.errors import ValidationError
-from draftorders.money import Money
-from draftorders.validate import (
+from draftorders._validate import (
     aware_datetime,
     check_type,
     money_amount,
@@ -25,6 +23,8 @@ from draftorders.validate import (
     plain_text,
     text_field,
 )
+from draftorders.errors import ValidationError
+from draftorders.money import Money
 
 __all__ = [
     "PaymentStatus",

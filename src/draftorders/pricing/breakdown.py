@@ -16,11 +16,11 @@ from typing import Any, NamedTuple
 import attrs
 
 from draftorders.billing import BillingPlan
-from draftorders.charges import ChargeKind
 from draftorders.errors import UnknownLine, ValidationError
 from draftorders.explain import SHIPPING, Adjustment, Rejection, Why, render
-from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
+from draftorders.order.charges import ChargeKind
+from draftorders.order.lines import LineItem
 from draftorders.pricing import display, report
 from draftorders.pricing.records import Packed, amounts, unpack
 from draftorders.tax import TaxRate

@@ -6,12 +6,12 @@ import datetime as dt
 
 import attrs
 
+from draftorders._validate import calendar_date, check_type
 from draftorders.pricing.points import PointsProgram
 from draftorders.pricing.rules import RuleBook
 from draftorders.promotions import PromotionBook, PromotionUsage
 from draftorders.rounding import RoundingPolicy
 from draftorders.tax import TaxCalculator, TaxQuote
-from draftorders.validate import calendar_date, check_type
 
 __all__ = ["PricingContext"]
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.customers import Address
-from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
+from draftorders.order.charges import ChargeKind, OrderCharge
+from draftorders.order.discounts import DiscountKind, ManualDiscount
 from draftorders.pricing import reasons
 from draftorders.pricing.breakdown import (
     LineRow,

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import money_amount
 from draftorders.errors import ValidationError
 from draftorders.money import Money, Scale, to_decimal
-from draftorders.validate import money_amount
 
 __all__ = ["PointsProgram"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from draftorders.discounts import ManualDiscount
 from draftorders.explain import Why, render
-from draftorders.line_item import LineItem
 from draftorders.money import Scale
+from draftorders.order.discounts import ManualDiscount
+from draftorders.order.lines import LineItem
 from draftorders.tax import TaxRate
 
 __all__ = [

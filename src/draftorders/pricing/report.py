@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from draftorders.charges import ChargeKind
+from draftorders.order.charges import ChargeKind
 
 if TYPE_CHECKING:
     from draftorders.money import Money

@@ -22,19 +22,19 @@ from typing import Protocol
 
 import attrs
 
-from draftorders.errors import ValidationError
-from draftorders.explain import Why
-from draftorders.frozen import FrozenDict
-from draftorders.line_item import LineItem
-from draftorders.money import Money, Scale, to_decimal
-from draftorders.rounding import Divider
-from draftorders.validate import (
+from draftorders._frozendict import FrozenDict
+from draftorders._validate import (
     check_money,
     check_type,
     money_amount,
     non_empty_text,
     percent_range,
 )
+from draftorders.errors import ValidationError
+from draftorders.explain import Why
+from draftorders.money import Money, Scale, to_decimal
+from draftorders.order.lines import LineItem
+from draftorders.rounding import Divider
 
 __all__ = [
     "AmountOffList",

@@ -14,12 +14,12 @@ from functools import lru_cache
 
 import attrs
 
+from draftorders._validate import check_money, money_amount, percent_range, positive_quantity
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
-from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale, to_decimal
+from draftorders.order.lines import LineItem
 from draftorders.rounding import Divider
-from draftorders.validate import check_money, money_amount, percent_range, positive_quantity
 
 __all__ = [
     "BENEFITS",

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from draftorders.errors import ValidationError
-from draftorders.line_item import LineItem
+from draftorders.order.lines import LineItem
 from draftorders.promotions.benefits import FreeGift, PromotionClass
 from draftorders.promotions.promotion import Promotion
 

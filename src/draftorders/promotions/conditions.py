@@ -13,16 +13,16 @@ from typing import Protocol
 import attrs
 from dateutil.rrule import rrule, rrulestr
 
-from draftorders.customers import Customer
-from draftorders.errors import ValidationError
-from draftorders.money import Money, Scale
-from draftorders.validate import (
+from draftorders._validate import (
     calendar_date,
     money_amount,
     non_empty_text,
     positive_quantity,
     text_set,
 )
+from draftorders.customers import Customer
+from draftorders.errors import ValidationError
+from draftorders.money import Money, Scale
 
 __all__ = [
     "Condition",

@@ -27,8 +27,8 @@ import attrs
 
 from draftorders.customers import Customer
 from draftorders.explain import Rejection, Why, render
-from draftorders.line_item import LineItem
 from draftorders.money import Money, Scale
+from draftorders.order.lines import LineItem
 from draftorders.promotions.benefits import FreeGift, OrderPercentOff, PromotionClass, SpendTiers
 from draftorders.promotions.book import PromotionBook
 from draftorders.promotions.conditions import Facts

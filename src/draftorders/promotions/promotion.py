@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from draftorders._validate import check_type, non_empty_text, text_set
 from draftorders.errors import ValidationError
-from draftorders.line_item import LineItem
 from draftorders.order import normal_code
+from draftorders.order.lines import LineItem
 from draftorders.promotions.benefits import BENEFITS, Benefit, PromotionClass
 from draftorders.promotions.conditions import Condition
-from draftorders.validate import check_type, non_empty_text, text_set
 
 __all__ = ["Promotion", "Target"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from draftorders.frozen import FrozenDict
+from draftorders._frozendict import FrozenDict
 
 __all__ = ["PromotionUsage"]
 

@@ -21,11 +21,11 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import check_type, non_empty_text
+from draftorders.catalog import Dimensions, Weight
 from draftorders.errors import ValidationError
-from draftorders.line_item import LineItem
-from draftorders.measures import Dimensions, Weight
+from draftorders.order.lines import LineItem
 from draftorders.shipping.units import dimensions_cm, kilograms, volume_cm3
-from draftorders.validate import check_type, non_empty_text
 
 __all__ = ["Box", "Package", "PackingError", "pack"]
 

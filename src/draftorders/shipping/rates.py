@@ -12,10 +12,10 @@ from decimal import ROUND_CEILING, Decimal
 
 import attrs
 
+from draftorders._validate import check_money, check_type, money_amount, non_empty_text
 from draftorders.errors import ValidationError
 from draftorders.money import Money, to_decimal
 from draftorders.shipping.units import plain
-from draftorders.validate import check_money, check_type, money_amount, non_empty_text
 
 __all__ = [
     "BasePlusPerKg",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from draftorders.measures import Dimensions, LengthUnit, Weight, WeightUnit
+from draftorders.catalog import Dimensions, LengthUnit, Weight, WeightUnit
 
 __all__ = ["CM_PER", "KG_PER", "dimensions_cm", "kilograms", "plain", "volume_cm3"]
 

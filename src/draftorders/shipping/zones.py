@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 import attrs
 
-from draftorders.customers import Address, Area, most_specific, normal_country
+from draftorders._validate import non_empty_text
+from draftorders.customers import Address
 from draftorders.errors import ValidationError
+from draftorders.places import Area, most_specific, normal_country
 from draftorders.shipping.rates import ShippingRate
-from draftorders.validate import non_empty_text
 
 __all__ = ["ShippingZone", "find_zone"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from draftorders.checkout_links import CheckoutLinks
+from draftorders._validate import check_type
 from draftorders.customers import Address
 from draftorders.errors import CheckoutLinkRefused, ConcurrencyConflict, NotFound, ValidationError
 from draftorders.invoice import Invoice
@@ -24,10 +24,10 @@ from draftorders.pricing import PricedOrder
 from draftorders.shipping import RateOption
 from draftorders.shop.cashier import Cashier, Payment
 from draftorders.shop.invoicing import Invoicing
+from draftorders.shop.links import CheckoutLinks
 from draftorders.shop.ports import Ports
 from draftorders.shop.quotes import Quotes
 from draftorders.shop.settings import Shop
-from draftorders.validate import check_type
 
 __all__ = ["Checkout", "CheckoutSession"]
 

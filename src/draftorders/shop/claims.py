@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import attrs
 
+from draftorders._validate import plain_text
 from draftorders.errors import (
     AmountChanged,
     ConcurrencyConflict,
@@ -44,7 +45,6 @@ from draftorders.shop.quotes import Quotes
 from draftorders.shop.settings import Shop
 from draftorders.shop.stock import Stock
 from draftorders.storage import Unit
-from draftorders.validate import plain_text
 
 __all__ = [
     "MONEY_IN",

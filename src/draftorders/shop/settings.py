@@ -9,16 +9,16 @@ from typing import Any
 
 import attrs
 
+from draftorders._validate import check_type, optional_text
 from draftorders.catalog import Catalog
-from draftorders.checkout_links import CheckoutLinks
 from draftorders.errors import ValidationError
 from draftorders.invoice import InvoiceLocale, InvoiceNumbering, Party
 from draftorders.money import currency as check_currency
-from draftorders.note_templates import STANDARD_TEMPLATES, TemplateBook
 from draftorders.notifications import Backoff
+from draftorders.order.notes import STANDARD_TEMPLATES, TemplateBook
 from draftorders.pricing import PricingContext
 from draftorders.shipping import Box, ShippingZone
-from draftorders.validate import check_type, optional_text
+from draftorders.shop.links import CheckoutLinks
 
 __all__ = ["Shop"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from draftorders._validate import optional_text
 from draftorders.errors import ValidationError
 from draftorders.inventory import (
     InventoryChange,
@@ -20,7 +21,6 @@ from draftorders.order import DraftOrder
 from draftorders.shop.ports import Ports
 from draftorders.shop.settings import Shop
 from draftorders.storage import Unit
-from draftorders.validate import optional_text
 
 __all__ = ["Stock"]
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from draftorders.validate import aware_datetime, non_empty_text
+from draftorders._validate import aware_datetime, non_empty_text
 
 __all__ = ["Tombstone"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
+from draftorders._validate import check_type
 from draftorders.customers import Address
 from draftorders.tax.rate import TaxRate
-from draftorders.validate import check_type
 
 __all__ = ["FlatRateTax"]
 

@@ -14,12 +14,12 @@ from typing import Protocol
 
 import attrs
 
+from draftorders._frozendict import FrozenDict
+from draftorders._validate import check_type, money_amount
 from draftorders.customers import Address
 from draftorders.errors import ValidationError
-from draftorders.frozen import FrozenDict
 from draftorders.money import Money
 from draftorders.tax.rate import TaxRate
-from draftorders.validate import check_type, money_amount
 
 __all__ = ["QuotedTax", "TaxProvider", "TaxQuote", "TaxRequest", "TaxRequestLine"]
 

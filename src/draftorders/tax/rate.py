@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import check_type, non_empty_text
 from draftorders.errors import ValidationError
 from draftorders.money import to_decimal
-from draftorders.validate import check_type, non_empty_text
 
 __all__ = ["TaxRate"]
 

@@ -18,11 +18,12 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from draftorders.customers import Address, Area, most_specific, normal_country
+from draftorders._frozendict import FrozenDict
+from draftorders._validate import check_type, non_empty_text
+from draftorders.customers import Address
 from draftorders.errors import ValidationError
-from draftorders.frozen import FrozenDict
+from draftorders.places import Area, most_specific, normal_country
 from draftorders.tax.rate import TaxRate
-from draftorders.validate import check_type, non_empty_text
 
 __all__ = ["Jurisdiction", "TableTax", "TaxTable"]
 

@@ -8,7 +8,7 @@ Run the example shop (the quickstart order, sent to a customer with a checkout l
 
 For your own shop, ``create_app(ShopApp(shop, ports).checkout)`` and serve it with any WSGI
 server (several worker processes on one ``SqlStore`` are fine), under
-the path the shop's :class:`~draftorders.checkout_links.CheckoutLinks` ``base_url`` points to
+the path the shop's :class:`~draftorders.shop.links.CheckoutLinks` ``base_url`` points to
 (``.../checkout/``).
 
 Pages
@@ -67,7 +67,7 @@ from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from draftorders.customers import Address, normal_country
+from draftorders.customers import Address
 from draftorders.errors import (
     AmountChanged,
     CheckoutLinkRefused,
@@ -84,6 +84,7 @@ from draftorders.errors import (
 from draftorders.invoice import InvoiceLocale
 from draftorders.money import Money
 from draftorders.payments import Transaction, TransactionStatus
+from draftorders.places import normal_country
 from draftorders.shop import Checkout, CheckoutSession
 
 __all__ = ["FORM_MAX_AGE", "RECEIPT_MAX_AGE", "TEST_CARDS", "create_app"]

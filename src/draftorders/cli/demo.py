@@ -9,11 +9,11 @@ from decimal import Decimal
 from draftorders.catalog import Catalog, Product
 from draftorders.clock import FixedClock
 from draftorders.customers import Address
-from draftorders.discounts import ManualDiscount
 from draftorders.errors import OrderLocked
 from draftorders.events import OrderEvent
 from draftorders.invoice import Party
 from draftorders.money import Money
+from draftorders.order.discounts import ManualDiscount
 from draftorders.pricing import PricingContext
 from draftorders.rounding import RoundingMode, RoundingPolicy
 from draftorders.shop import Ports, Shop, ShopApp

@@ -6,8 +6,8 @@ import enum
 
 import attrs
 
+from draftorders._validate import check_type, money_amount, non_empty_text
 from draftorders.money import Money
-from draftorders.validate import check_type, money_amount, non_empty_text
 
 __all__ = ["ChargeKind", "OrderCharge"]
 

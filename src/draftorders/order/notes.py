@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
+from draftorders._validate import non_empty_text, plain_text
 from draftorders.errors import ValidationError
-from draftorders.validate import non_empty_text, plain_text
 
 __all__ = [
     "PLACEHOLDERS",

@@ -12,8 +12,8 @@ import attrs
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from draftorders._validate import check_type
 from draftorders.errors import MalformedOrderDetails
-from draftorders.validate import check_type
 
 __all__ = ["MAX_DETAILS_BYTES", "DetailsFormat", "OrderDetails"]
 

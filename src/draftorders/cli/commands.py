@@ -1,6 +1,6 @@
 """The command line: ``python -m draftorders demo | price | invoice | compare``.
 
-``price`` and ``invoice`` read an order file (see :mod:`draftorders.order_file`), ``compare``
+``price`` and ``invoice`` read an order file (see :mod:`draftorders.documents.files`), ``compare``
 prices orders under several pricing contexts. Bad input never shows a traceback: one line
 ``draftorders: error: ...`` on stderr and exit code 2. See ``docs/cli.md``.
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from draftorders.analysis import Scenario, compare
-from draftorders.demo import run_demo
+from draftorders.cli.demo import run_demo
+from draftorders.documents.files import read_order_file, read_orders_file, read_scenario_file
 from draftorders.errors import DraftOrdersError
 from draftorders.explain import Adjustment
 from draftorders.invoice import (
@@ -28,7 +29,6 @@ from draftorders.invoice import (
     render_text,
 )
 from draftorders.money import Money
-from draftorders.order_file import read_order_file, read_orders_file, read_scenario_file
 from draftorders.pricing import PricedOrder, price
 
 __all__ = ["main"]

@@ -6,13 +6,7 @@ import enum
 
 import attrs
 
-from draftorders.billing import BillingPlan
-from draftorders.catalog import Product
-from draftorders.discounts import DiscountKind, ManualDiscount
-from draftorders.errors import CurrencyMismatch, DiscountExceedsAmount
-from draftorders.measures import Dimensions, Weight
-from draftorders.money import Money
-from draftorders.validate import (
+from draftorders._validate import (
     check_type,
     loyalty_points,
     money_amount,
@@ -20,6 +14,11 @@ from draftorders.validate import (
     positive_quantity,
     text_set,
 )
+from draftorders.billing import BillingPlan
+from draftorders.catalog import Dimensions, Product, Weight
+from draftorders.errors import CurrencyMismatch, DiscountExceedsAmount
+from draftorders.money import Money
+from draftorders.order.discounts import DiscountKind, ManualDiscount
 
 __all__ = ["LineItem", "LineKind"]
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import check_type, money_amount, optional_text, percent_range
 from draftorders.errors import ValidationError
 from draftorders.money import Money, to_decimal
-from draftorders.validate import check_type, money_amount, optional_text, percent_range
 
 __all__ = ["DiscountKind", "ManualDiscount"]
 

@@ -13,11 +13,17 @@ from typing import Any
 
 import attrs
 
+from draftorders._validate import (
+    calendar_date,
+    check_type,
+    loyalty_points,
+    money_amount,
+    non_empty_text,
+    optional_text,
+)
 from draftorders.billing import BillingPlan
 from draftorders.catalog import Catalog
-from draftorders.charges import ChargeKind, OrderCharge
 from draftorders.customers import Address, Customer
-from draftorders.discounts import DiscountKind, ManualDiscount
 from draftorders.errors import (
     CurrencyMismatch,
     OrderLocked,
@@ -26,19 +32,13 @@ from draftorders.errors import (
     ValidationError,
 )
 from draftorders.ids import check_order_id, line_id
-from draftorders.line_item import LineItem, LineKind
 from draftorders.money import Money, currency, to_money
-from draftorders.note_templates import NoteTemplate, check_placeholders
-from draftorders.order_details import OrderDetails
-from draftorders.payment_terms import PaymentTerms
-from draftorders.validate import (
-    calendar_date,
-    check_type,
-    loyalty_points,
-    money_amount,
-    non_empty_text,
-    optional_text,
-)
+from draftorders.order.charges import ChargeKind, OrderCharge
+from draftorders.order.details import OrderDetails
+from draftorders.order.discounts import DiscountKind, ManualDiscount
+from draftorders.order.lines import LineItem, LineKind
+from draftorders.order.notes import NoteTemplate, check_placeholders
+from draftorders.order.terms import PaymentTerms
 
 __all__ = ["DraftOrder", "ShippingLine", "Status", "normal_code"]
 
