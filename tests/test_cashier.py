@@ -60,6 +60,7 @@ from draftorders.errors import (
     IdempotencyConflict,
     NotFound,
     NothingDue,
+    TransactionStateError,
     UnknownTransaction,
 )
 from draftorders.events import TransactionRecorded
@@ -732,10 +733,12 @@ def test_an_authorization_with_a_capture_cannot_be_voided() -> None:
     till.cashier.capture(order_id, auth.transaction.id, money("1.00"))
     before = snapshot(till, order_id)
     # when
-    with pytest.raises(UnknownTransaction) as caught:
+    with pytest.raises(TransactionStateError) as caught:
         till.cashier.void(order_id, auth.transaction.id)
-    # then
+    # then it is a state error (still an UnknownTransaction for older callers)
+    assert isinstance(caught.value, UnknownTransaction)
     assert caught.value.transaction_id == auth.transaction.id
+    assert "captured" in caught.value.state
     assert snapshot(till, order_id) == before
 
 

@@ -18,8 +18,13 @@ class FrozenDict(dict[K, V]):
 
     __slots__ = ()
 
+    def __new__(cls, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> FrozenDict[K, V]:
+        made = super().__new__(cls)
+        dict.update(made, items)
+        return made
+
     def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
-        super().__init__(items)
+        """Filled by ``__new__``: calling ``__init__`` again changes nothing."""
 
     def _refuse(self, *_: Any, **__: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__} is read-only")

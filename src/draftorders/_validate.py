@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -27,7 +27,9 @@ __all__ = [
     "calendar_date",
     "check_money",
     "check_type",
+    "email",
     "exact_decimal",
+    "instances",
     "loyalty_points",
     "money_amount",
     "non_empty_text",
@@ -38,11 +40,15 @@ __all__ = [
     "plain_text",
     "positive",
     "positive_quantity",
+    "rows",
+    "sequence",
     "text_field",
     "text_set",
+    "whole_number",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+T = TypeVar("T")
 
 
 def check_type(*types: type) -> Validator:
@@ -107,6 +113,81 @@ def money_amount(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     check_money(value, attribute.name)
 
 
+def whole_number(
+    value: object,
+    field: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    error: type[ValidationError] = ValidationError,
+    message: str | None = None,
+) -> int:
+    """``value`` if it is a whole number (an ``int``, never a bool or a float) within
+    ``minimum`` and ``maximum`` (both included, when given); ``error`` otherwise, with
+    ``message`` (``{value!r}`` filled in) or a standard one."""
+    if isinstance(value, float):
+        raise FloatAmountError(field, value)
+    bounds = (
+        f" {minimum}-{maximum}"
+        if minimum is not None and maximum is not None
+        else f" >= {minimum}"
+        if minimum is not None
+        else f" <= {maximum}"
+        if maximum is not None
+        else ""
+    )
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
+        text = message.format(value=value) if message else f"expected a whole number{bounds}"
+        raise error(field, text if message else f"{text}, got {value!r}")
+    return value
+
+
+def sequence(value: object, field: str) -> tuple[Any, ...]:
+    """The items of a list, tuple or other iterable as a tuple; a lone string, bytes or a
+    non-iterable is refused (``"abc"`` is not three items)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(field, f"expected a sequence, got {value!r}")
+    return tuple(value)
+
+
+def instances(value: object, kind: type[T], field: str) -> tuple[T, ...]:
+    """The items of ``value`` (see :func:`sequence`), each a ``kind``."""
+    items = sequence(value, field)
+    for item in items:
+        if not isinstance(item, kind):
+            raise ValidationError(field, f"expected {kind.__name__}, got {item!r}")
+    return items
+
+
+def rows(value: object, field: str, width: int, shape: str) -> tuple[tuple[Any, ...], ...]:
+    """The items of ``value`` (see :func:`sequence`), each a tuple of ``width`` items, which
+    ``shape`` describes in the error (``"(up to, price)"``)."""
+    items = sequence(value, field)
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != width:
+            raise ValidationError(field, f"expected {shape}, got {item!r}")
+    return items
+
+
+_EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]+")
+
+
+def email(value: object, field: str = "email") -> str:
+    """``value`` if it is one email address, ``user@domain.tld`` (surrounding blanks
+    removed): the one rule for customers' emails and email headers alike."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected an email address, got {value!r}")
+    address = value.strip()
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
+        raise ValidationError(field, f"{value!r} is not an email address")
+    return plain_text(address, field)
+
+
 def check_money(value: object, field: str) -> Money:
     """``value`` if it is a non-negative :class:`Money` at most to its minor unit."""
     if isinstance(value, float):
@@ -120,20 +201,15 @@ def check_money(value: object, field: str) -> Money:
 
 def positive_quantity(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A validator: a whole number of units, at least 1 (never a float or a bool)."""
-    if isinstance(value, float):
-        raise FloatAmountError(attribute.name, value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidQuantity(attribute.name, f"expected a whole number, got {value!r}")
+    whole_number(value, attribute.name, error=InvalidQuantity)
     if value < 1:
         raise InvalidQuantity(attribute.name, f"{value} is not a positive quantity; use 1 or more")
 
 
 def loyalty_points(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A validator: loyalty points, a whole number >= 0 (None passes)."""
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidQuantity(attribute.name, f"points must be a whole number >= 0, got {value!r}")
+    if value is not None:
+        whole_number(value, attribute.name, minimum=0, error=InvalidQuantity)
 
 
 def positive(_: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -164,9 +240,7 @@ def optional_text(value: object) -> str | None:
 
 def text_set(value: object) -> frozenset[str]:
     """A converter: an iterable of non-empty strings (not a lone string) as a frozenset."""
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("tags", f"expected a collection of strings, got {value!r}")
-    items = frozenset(value)
+    items = frozenset(sequence(value, "tags"))
     if not all(isinstance(item, str) and item for item in items):
         raise ValidationError("tags", f"every entry must be a non-empty string: {value!r}")
     return items

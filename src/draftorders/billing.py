@@ -16,6 +16,7 @@ import enum
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from draftorders._validate import whole_number
 from draftorders.errors import ValidationError
 
 __all__ = ["UPCOMING", "BillingInterval", "BillingPlan"]
@@ -33,18 +34,12 @@ class BillingInterval(enum.Enum):
     YEAR = "year"
 
 
-def _whole(value: object, field: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValidationError(field, f"expected a whole number >= {minimum}, got {value!r}")
-    return value
-
-
 def _every(value: object) -> int:
-    return _whole(value, "every", minimum=1)
+    return whole_number(value, "every", minimum=1)
 
 
 def _cycles(value: object) -> int | None:
-    return None if value is None else _whole(value, "cycles", minimum=1)
+    return None if value is None else whole_number(value, "cycles", minimum=1)
 
 
 def _interval(_: object, __: attrs.Attribute[BillingInterval], value: object) -> None:
@@ -79,7 +74,7 @@ class BillingPlan:
         """
         if not isinstance(anchor, dt.date) or isinstance(anchor, dt.datetime):
             raise ValidationError("anchor", f"expected a date, got {anchor!r}")
-        wanted = UPCOMING if count is None else _whole(count, "count", minimum=0)
+        wanted = UPCOMING if count is None else whole_number(count, "count", minimum=0)
         if self.cycles is not None:
             wanted = self.cycles if count is None else min(wanted, self.cycles)
         try:

@@ -3,26 +3,25 @@ locale and saved addresses (:class:`~draftorders.places.Address`)."""
 
 from __future__ import annotations
 
-import re
-
 import attrs
 from babel.core import Locale, UnknownLocaleError
 
-from draftorders._validate import check_type, non_empty_text, optional_text, text_set
+from draftorders._validate import (
+    check_type,
+    email,
+    instances,
+    non_empty_text,
+    optional_text,
+    text_set,
+)
 from draftorders.errors import ValidationError
 from draftorders.places import Address
 
 __all__ = ["Address", "Customer"]
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
 
 def _email(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _EMAIL.fullmatch(value.strip()):
-        raise ValidationError("email", f"{value!r} is not an email address")
-    return value.strip()
+    return email(value) if value is not None else None
 
 
 def _locale(value: object) -> str | None:
@@ -35,13 +34,7 @@ def _locale(value: object) -> str | None:
 
 
 def _addresses(value: object) -> tuple[Address, ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("addresses", f"expected a sequence of Address, got {value!r}")
-    addresses = tuple(value)
-    for address in addresses:
-        if not isinstance(address, Address):
-            raise ValidationError("addresses", f"expected Address, got {address!r}")
-    return addresses
+    return instances(value, Address, "addresses")
 
 
 @attrs.frozen

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._validate import check_type
 from draftorders.errors import ValidationError
 from draftorders.money import minor_units, quantum
 
@@ -144,27 +145,21 @@ class RoundingPolicy:
     """
 
     mode: RoundingMode = attrs.field(
-        default=RoundingMode.HALF_UP, validator=attrs.validators.instance_of(RoundingMode)
+        default=RoundingMode.HALF_UP, validator=check_type(RoundingMode)
     )
-    tax_level: TaxLevel = attrs.field(
-        default=TaxLevel.LINE, validator=attrs.validators.instance_of(TaxLevel)
-    )
+    tax_level: TaxLevel = attrs.field(default=TaxLevel.LINE, validator=check_type(TaxLevel))
     inclusive_target: InclusiveTarget = attrs.field(
-        default=InclusiveTarget.TAX, validator=attrs.validators.instance_of(InclusiveTarget)
+        default=InclusiveTarget.TAX, validator=check_type(InclusiveTarget)
     )
     discount_mode: RoundingMode | None = attrs.field(
         default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(RoundingMode)),
+        validator=attrs.validators.optional(check_type(RoundingMode)),
     )
-    remainder: Remainder = attrs.field(
-        default=Remainder.LARGEST, validator=attrs.validators.instance_of(Remainder)
-    )
+    remainder: Remainder = attrs.field(default=Remainder.LARGEST, validator=check_type(Remainder))
     order_discount_basis: DiscountBasis = attrs.field(
-        default=DiscountBasis.SEQUENTIAL, validator=attrs.validators.instance_of(DiscountBasis)
+        default=DiscountBasis.SEQUENTIAL, validator=check_type(DiscountBasis)
     )
-    order_discounts_cover_shipping: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    order_discounts_cover_shipping: bool = attrs.field(default=False, validator=check_type(bool))
 
     @property
     def discount_divide(self) -> Divider:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar, cast, overload
 
+from draftorders._validate import whole_number
 from draftorders.errors import ValidationError
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricedOrder, PricingContext, price
@@ -123,9 +124,7 @@ def _checked(processes: object, result: object) -> None:
 
 
 def _positive(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(name, f"expected a whole number >= 1, got {value!r}")
-    return value
+    return whole_number(value, name, minimum=1)
 
 
 @overload

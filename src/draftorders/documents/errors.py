@@ -1,4 +1,5 @@
-"""The one error documents raise, and how cattrs' nested validation errors become one line.
+"""How cattrs' nested validation errors become one :class:`~draftorders.errors.DocumentError`
+(the one error documents raise) with every problem on a line.
 
 cattrs collects every problem it meets while structuring into a tree of exception groups,
 noting at each level the attribute, list index or mapping key it was working on. The tree is
@@ -19,22 +20,9 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from draftorders.errors import DraftOrdersError, ValidationError
+from draftorders.errors import DocumentError, DraftOrdersError
 
 __all__ = ["DocumentError", "Refused", "problems"]
-
-
-class DocumentError(ValidationError):
-    """A document that cannot be read, or an object that cannot be written as one.
-
-    ``field`` is the JSONPath of the first problem (``"$.data.lines[0].quantity"``, or
-    ``"schema"`` / ``"type"`` for the envelope); ``errors`` lists every problem found, one
-    ``"path: message"`` each.
-    """
-
-    def __init__(self, path: str, message: str, errors: tuple[str, ...] = ()) -> None:
-        super().__init__(path, message)
-        self.errors = errors or (f"{path}: {message}",)
 
 
 class Refused(ValueError):

@@ -26,7 +26,7 @@ import attrs
 from draftorders.catalog import Catalog
 from draftorders.customers import Address
 from draftorders.documents import DocumentError, from_document
-from draftorders.errors import UnknownSku, ValidationError
+from draftorders.errors import OrderFileError, UnknownSku, ValidationError
 from draftorders.invoice import Party
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricingContext
@@ -56,11 +56,6 @@ _ADDRESS_FIELDS = (
     "postal_code",
     "phone",
 )
-
-
-class OrderFileError(ValidationError):
-    """An order file that cannot be read: ``field`` is the file's path, the message says
-    where in it (``$.order.data.lines[0].quantity``) and what is wrong."""
 
 
 @attrs.frozen

@@ -14,6 +14,8 @@ from draftorders._validate import (
     non_empty_text,
     optional_aware_datetime,
     optional_text,
+    rows,
+    whole_number,
 )
 from draftorders.errors import ValidationError
 
@@ -54,9 +56,7 @@ class Reason(enum.Enum):
 
 def units(value: object, field: str = "quantity") -> int:
     """``value`` if it is a whole number of units (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, f"expected a whole number of units, got {value!r}")
-    return value
+    return whole_number(value, field)
 
 
 def _units(_: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -64,17 +64,12 @@ def _units(_: object, attribute: attrs.Attribute[int], value: object) -> None:
 
 
 def _quantities(value: object) -> tuple[tuple[str, str | None, int], ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("quantities", f"expected (sku, location, units) rows, got {value!r}")
-    rows = []
-    for row in value:
-        if not isinstance(row, tuple) or len(row) != 3:
-            raise ValidationError("quantities", f"expected (sku, location, units), got {row!r}")
-        sku, location, count = row
+    found = []
+    for sku, location, count in rows(value, "quantities", 3, "(sku, location, units)"):
         if not isinstance(sku, str) or not sku:
             raise ValidationError("quantities", f"expected a SKU, got {sku!r}")
-        rows.append((sku, optional_text(location), units(count)))
-    return tuple(sorted(rows, key=lambda r: (r[0], r[1] or "")))
+        found.append((sku, optional_text(location), units(count)))
+    return tuple(sorted(found, key=lambda r: (r[0], r[1] or "")))
 
 
 @attrs.frozen

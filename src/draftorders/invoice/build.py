@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from draftorders.errors import ValidationError
+from draftorders.errors.base import amount_text
 from draftorders.explain import Adjustment, AdjustmentKind
 from draftorders.invoice.model import (
     DiscountKind,
@@ -75,7 +76,9 @@ def build_invoice(
     )
     if paid > priced.total:
         raise ValidationError(
-            "amount_paid", f"{paid} paid is more than the invoice's total {priced.total}"
+            "amount_paid",
+            f"{amount_text(paid)} paid is more than the invoice's total "
+            f"{amount_text(priced.total)}",
         )
     if number is not None and (not number.strip() or not number.isprintable()):
         raise ValidationError("number", f"{number!r} is not an invoice number")

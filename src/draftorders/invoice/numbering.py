@@ -6,6 +6,7 @@ import datetime as dt
 
 import attrs
 
+from draftorders._validate import whole_number
 from draftorders.errors import ValidationError
 
 __all__ = ["InvoiceNumbering"]
@@ -39,6 +40,5 @@ class InvoiceNumbering:
 
     def number(self, sequence: int, issued: dt.date) -> str:
         """The invoice number for the ``sequence``-th invoice, issued on ``issued``."""
-        if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
-            raise ValidationError("sequence", f"expected a positive whole number, got {sequence!r}")
+        whole_number(sequence, "sequence", minimum=1)
         return self.format.format(number=sequence, year=issued.year, month=issued.month)

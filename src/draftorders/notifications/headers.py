@@ -11,6 +11,7 @@ import unicodedata
 from email.headerregistry import Address
 from email.utils import parseaddr
 
+from draftorders._validate import email
 from draftorders.errors import HeaderInjection, ValidationError
 
 __all__ = ["email_address", "header_text"]
@@ -41,11 +42,9 @@ def email_address(field: str, value: object, name: str | None = None) -> Address
     if name is not None:
         header_text(f"{field} name", name)
     display, address = parseaddr(text)
-    if address not in text:  # parseaddr drops blanks: "ada@exa mple.com" is not an address
-        raise ValidationError(field, f"{text!r} is not an email address")
-    user, at, domain = address.rpartition("@")
-    if "," in text or not at or not user or "." not in domain or address.count("<"):
+    if address not in text or "," in text:  # parseaddr drops blanks and takes the first
         raise ValidationError(field, f"{text!r} is not one email address")
+    email(address, field)
     try:
         return Address(display_name=name or display, addr_spec=address)
     except (ValueError, IndexError) as error:

@@ -21,6 +21,7 @@ from draftorders._validate import (
     non_empty_text,
     optional_aware_datetime,
     optional_key,
+    whole_number,
 )
 from draftorders.errors import ValidationError
 
@@ -41,8 +42,7 @@ class MessageStatus(enum.Enum):
 
 
 def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(attribute.name, f"expected a whole number >= 0, got {value!r}")
+    whole_number(value, attribute.name, minimum=0)
 
 
 @attrs.frozen
@@ -126,8 +126,7 @@ def _positive_delta(_: object, attribute: attrs.Attribute[dt.timedelta], value: 
 
 
 def _attempts(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(attribute.name, f"expected a whole number >= 1, got {value!r}")
+    whole_number(value, attribute.name, minimum=1)
 
 
 @attrs.frozen

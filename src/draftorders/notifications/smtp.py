@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import attrs
 
-from draftorders._validate import check_type
+from draftorders._validate import check_type, whole_number
 from draftorders.errors import DeliveryFailed, ValidationError
 from draftorders.notifications.headers import header_text
 
@@ -35,8 +35,7 @@ def _host(value: object) -> str:
 
 
 def _port(_: object, __: object, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        raise ValidationError("port", f"expected a port number 1-65535, got {value!r}")
+    whole_number(value, "port", minimum=1, maximum=65535)
 
 
 @attrs.frozen

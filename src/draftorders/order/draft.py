@@ -20,6 +20,7 @@ from draftorders._validate import (
     money_amount,
     non_empty_text,
     optional_text,
+    sequence,
 )
 from draftorders.billing import BillingPlan
 from draftorders.catalog import Catalog
@@ -76,10 +77,8 @@ def _details(value: object) -> OrderDetails | None:
 
 
 def _codes(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("coupon_codes", f"expected a sequence of codes, got {value!r}")
     codes: list[str] = []
-    for code in value:
+    for code in sequence(value, "coupon_codes"):
         normal = normal_code(code)
         if normal not in codes:
             codes.append(normal)

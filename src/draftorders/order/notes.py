@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
-from draftorders._validate import non_empty_text, plain_text
+from draftorders._validate import instances, non_empty_text, plain_text
 from draftorders.errors import ValidationError
 
 __all__ = [
@@ -65,13 +65,7 @@ class NoteTemplate:
 
 
 def _templates(value: object) -> tuple[NoteTemplate, ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("templates", f"expected a sequence of NoteTemplate, got {value!r}")
-    templates = tuple(value)
-    for template in templates:
-        if not isinstance(template, NoteTemplate):
-            raise ValidationError("templates", f"expected NoteTemplate, got {template!r}")
-    return templates
+    return instances(value, NoteTemplate, "templates")
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ import enum
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from draftorders._validate import whole_number
 from draftorders.errors import ValidationError
 
 __all__ = ["PaymentTerms", "TermsKind"]
@@ -29,11 +30,8 @@ class TermsKind(enum.Enum):
 def _days(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
-        raise ValidationError(
-            "days", f"net terms need a whole number of days 1-3650, got {value!r}"
-        )
-    return value
+    message = "net terms need a whole number of days 1-3650, got {value!r}"
+    return whole_number(value, "days", minimum=1, maximum=3650, message=message)
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ import attrs
 from draftorders._validate import (
     aware_datetime,
     check_type,
+    instances,
     money_amount,
     non_empty_text,
     optional_aware_datetime,
@@ -42,11 +43,10 @@ class ClaimState(enum.Enum):
 
 
 def _codes(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, tuple | list):
+    codes = instances(value, str, "promotions")
+    if not all(codes):
         raise ValidationError("promotions", f"expected promotion ids, got {value!r}")
-    if not all(isinstance(item, str) and item for item in value):
-        raise ValidationError("promotions", f"expected promotion ids, got {value!r}")
-    return tuple(value)
+    return codes
 
 
 @attrs.frozen

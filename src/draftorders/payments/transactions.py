@@ -21,7 +21,10 @@ from draftorders._validate import (
     non_empty_text,
     optional_key,
     plain_text,
+    rows,
+    sequence,
     text_field,
+    whole_number,
 )
 from draftorders.errors import ValidationError
 from draftorders.money import Money
@@ -85,22 +88,12 @@ def refund_reason(_: object, attribute: attrs.Attribute[str | None], value: obje
 
 def restock_pairs(value: object) -> tuple[tuple[str, int], ...]:
     """A converter: (line id, units >= 1) pairs as a tuple of tuples."""
-    if isinstance(value, str) or not isinstance(value, tuple | list):
-        raise ValidationError("restock", f"expected (line id, units) pairs, got {value!r}")
+    given = tuple(tuple(p) if isinstance(p, list) else p for p in sequence(value, "restock"))
     pairs = []
-    for pair in value:
-        if (
-            not isinstance(pair, tuple | list)
-            or len(pair) != 2
-            or not isinstance(pair[0], str)
-            or not pair[0]
-            or isinstance(pair[1], bool)
-            or not isinstance(pair[1], int)
-            or pair[1] < 1
-        ):
-            raise ValidationError("restock", f"expected (line id, units >= 1), got {pair!r}")
-        plain_text(pair[0], "restock")
-        pairs.append((pair[0], pair[1]))
+    for line_id, count in rows(given, "restock", 2, "(line id, units >= 1)"):
+        if not isinstance(line_id, str) or not line_id:
+            raise ValidationError("restock", f"expected a line id, got {line_id!r}")
+        pairs.append((plain_text(line_id, "restock"), whole_number(count, "restock", minimum=1)))
     return tuple(pairs)
 
 

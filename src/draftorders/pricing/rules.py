@@ -29,6 +29,8 @@ from draftorders._validate import (
     money_amount,
     non_empty_text,
     percent_range,
+    rows,
+    whole_number,
 )
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
@@ -87,16 +89,19 @@ def _ratio(percent: Decimal) -> tuple[int, int]:
 
 
 def _tiers(value: object) -> tuple[tuple[int, Money], ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("tiers", f"expected (min quantity, unit price) pairs, got {value!r}")
     tiers = []
-    for pair in value:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ValidationError("tiers", f"expected (min quantity, unit price), got {pair!r}")
-        start = pair[0]
-        if isinstance(start, bool) or not isinstance(start, int) or start < 1:
-            raise ValidationError("tiers", f"a tier starts at a whole quantity >= 1, not {start!r}")
-        tiers.append((start, check_money(pair[1], "tiers")))
+    for pair in rows(value, "tiers", 2, "(min quantity, unit price)"):
+        tiers.append(
+            (
+                whole_number(
+                    pair[0],
+                    "tiers",
+                    minimum=1,
+                    message="a tier starts at a whole quantity >= 1, not {value!r}",
+                ),
+                check_money(pair[1], "tiers"),
+            )
+        )
     tiers.sort(key=lambda tier: tier[0])
     if not tiers or tiers[0][0] != 1:
         raise ValidationError("tiers", "the first tier must start at quantity 1")

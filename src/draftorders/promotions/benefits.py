@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import attrs
 
-from draftorders._validate import check_money, money_amount, percent_range, positive_quantity
+from draftorders._validate import check_money, money_amount, percent_range, positive_quantity, rows
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
 from draftorders.money import Money, Scale, to_decimal
@@ -252,12 +252,8 @@ class OrderAmountOff:
 
 
 def _tiers(value: object) -> tuple[tuple[Money, Money], ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("tiers", f"expected (threshold, amount) pairs, got {value!r}")
     pairs = []
-    for pair in value:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ValidationError("tiers", f"expected a (threshold, amount) pair, got {pair!r}")
+    for pair in rows(value, "tiers", 2, "a (threshold, amount) pair"):
         pairs.append((check_money(pair[0], "tiers"), check_money(pair[1], "tiers")))
     if not pairs:
         raise ValidationError("tiers", "spend tiers need at least one (threshold, amount) pair")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from draftorders._validate import check_type, non_empty_text, text_set
+from draftorders._validate import check_type, non_empty_text, text_set, whole_number
 from draftorders.errors import ValidationError
 from draftorders.order import normal_code
 from draftorders.order.lines import LineItem
@@ -69,10 +69,8 @@ def _conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
 
 
 def _limit(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(attribute.name, f"expected a whole number >= 0, got {value!r}")
+    if value is not None:
+        whole_number(value, attribute.name, minimum=0)
 
 
 def _classes(value: Iterable[PromotionClass | str]) -> frozenset[PromotionClass]:

@@ -23,19 +23,11 @@ import attrs
 
 from draftorders._validate import check_type, non_empty_text
 from draftorders.catalog import Dimensions, Weight
-from draftorders.errors import ValidationError
+from draftorders.errors import PackingError
 from draftorders.order.lines import LineItem
 from draftorders.shipping.units import dimensions_cm, kilograms, volume_cm3
 
 __all__ = ["Box", "Package", "PackingError", "pack"]
-
-
-class PackingError(ValidationError):
-    """Units that cannot be packed: ``line_id`` names the line of the first that fits nowhere."""
-
-    def __init__(self, line_id: str, message: str) -> None:
-        super().__init__("packages", message)
-        self.line_id = line_id
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 
 import attrs
 
-from draftorders._validate import check_money, check_type, money_amount, non_empty_text
+from draftorders._validate import check_money, check_type, money_amount, non_empty_text, rows
 from draftorders.errors import ValidationError
 from draftorders.money import Money, to_decimal
 from draftorders.shipping.units import plain
@@ -43,12 +43,8 @@ def _divisor(value: object) -> Decimal:
 
 
 def _brackets(value: object) -> tuple[tuple[Decimal, Money], ...]:
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ValidationError("brackets", f"expected (up to, price) pairs, got {value!r}")
     pairs = []
-    for pair in value:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ValidationError("brackets", f"expected an (up to, price) pair, got {pair!r}")
+    for pair in rows(value, "brackets", 2, "an (up to, price) pair"):
         limit = pair[0].amount if isinstance(pair[0], Money) else _kg(pair[0])
         pairs.append((limit, check_money(pair[1], "brackets")))
     if not pairs:

@@ -26,11 +26,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from draftorders._validate import whole_number
 from draftorders.errors import (
     AmountExceedsDue,
     ConsentRequired,
     NotFound,
     NothingDue,
+    TransactionStateError,
     UnknownTransaction,
     ValidationError,
 )
@@ -235,7 +237,7 @@ class Cashier:
             auth = _parent(order.id, txs, authorization_id, TransactionKind.AUTHORIZATION)
             left = capturable(auth, txs)
             if left != auth.amount:
-                raise UnknownTransaction(
+                raise TransactionStateError(
                     order.id,
                     authorization_id,
                     "only an authorization with nothing captured can be voided",
@@ -459,7 +461,7 @@ def _parent(
         if transaction.id == transaction_id:
             if transaction.kind not in kinds or not transaction.succeeded:
                 wanted = " or ".join(kind.value for kind in kinds)
-                raise UnknownTransaction(order_id, transaction_id, f"not a successful {wanted}")
+                raise TransactionStateError(order_id, transaction_id, f"not a successful {wanted}")
             return transaction
     raise UnknownTransaction(order_id, transaction_id)
 
@@ -474,7 +476,7 @@ def _settlement(
     if pending.status is not TransactionStatus.PENDING or any(
         t.parent_id == pending.id for t in txs
     ):
-        raise UnknownTransaction(order.id, transaction_id, "not a pending payment")
+        raise TransactionStateError(order.id, transaction_id, "not a pending payment")
     return Ask(
         pending.kind,
         pending.amount,
@@ -506,8 +508,7 @@ def _restock(
         )
     for line_id, quantity in restock:
         line = order.line(line_id)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise ValidationError("restock", f"restock a whole number of units, got {quantity!r}")
+        whole_number(quantity, "restock", minimum=1)
         left = line.quantity - returned.get(line_id, 0)
         if quantity > left:
             raise ValidationError(

@@ -24,6 +24,7 @@ from draftorders.errors import (
     PaymentInFlight,
     ValidationError,
 )
+from draftorders.errors.base import amount_text
 from draftorders.events import OrderCompleted, OrderEvent, TransactionRecorded
 from draftorders.lifecycle import complete
 from draftorders.money import Money
@@ -358,7 +359,7 @@ class Claims:
                 raise
             raise GatewayFailed(
                 f"payment gateway {claim.gateway!r}",
-                f"{claim.kind.value} of {claim.amount} failed ({error!r}); its claim "
+                f"{claim.kind.value} of {amount_text(claim.amount)} failed ({error!r}); its claim "
                 f"{claim.id} stays open and is settled with the same idempotency key {key!r} "
                 "by the next payment call on the order or by reconcile",
             ) from error
@@ -366,9 +367,11 @@ class Claims:
             self._interrupt(claim, TypeError(f"expected a GatewayResult, got {result!r}"))
             raise GatewayFailed("payment gateway", f"expected a GatewayResult, got {result!r}")
         if result.outcome is not Outcome.DECLINED and result.amount != claim.amount:
-            self._interrupt(claim, ValueError(f"answered for {result.amount}"))
+            self._interrupt(claim, ValueError(f"answered for {amount_text(result.amount)}"))
             raise GatewayFailed(
-                "payment gateway", f"asked for {claim.amount}, it answered for {result.amount}"
+                "payment gateway",
+                f"asked for {amount_text(claim.amount)}, "
+                f"it answered for {amount_text(result.amount)}",
             )
         if not (_one_line(result.reference) and _one_line(result.code)):
             self._interrupt(claim, ValueError(f"malformed answer {result!r}"))

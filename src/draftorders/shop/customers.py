@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from draftorders._validate import whole_number
 from draftorders.customers import Address, Customer
 from draftorders.errors import DuplicateCustomer, ValidationError
 from draftorders.payments import PaymentMethod
@@ -129,8 +130,7 @@ class Customers:
     @staticmethod
     def address(customer: Customer, index: int) -> Address:
         """The customer's saved address at ``index``."""
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise ValidationError("address", f"expected an address index, got {index!r}")
+        whole_number(index, "address")
         if not 0 <= index < len(customer.addresses):
             raise ValidationError(
                 "address",

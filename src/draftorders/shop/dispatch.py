@@ -22,6 +22,7 @@ from email.message import EmailMessage
 
 import attrs
 
+from draftorders._validate import whole_number
 from draftorders.errors import ValidationError
 from draftorders.invoice import invoice_email
 from draftorders.notifications import MessageStatus, OutboxMessage
@@ -51,8 +52,7 @@ class Dispatcher:
     def deliver_due(self, limit: int = 50) -> list[OutboxMessage]:
         """Deliver up to ``limit`` messages that are due now; each as it ends up (sent, due
         again later, or failed)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValidationError("limit", f"expected a whole number >= 1, got {limit!r}")
+        whole_number(limit, "limit", minimum=1)
         now = self.ports.clock.now()
         with self.ports.store.unit() as unit:
             leased = [message.leased(now, LEASE) for message in unit.outbox.due(now, limit)]

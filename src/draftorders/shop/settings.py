@@ -4,12 +4,11 @@ ships, shared by every part of the application and by every process of the shop.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
-from draftorders._validate import check_type, optional_text
+from draftorders._validate import check_type, instances, optional_text
 from draftorders.catalog import Catalog
 from draftorders.errors import ValidationError
 from draftorders.invoice import InvoiceLocale, InvoiceNumbering, Party
@@ -48,22 +47,12 @@ def _locale(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     InvoiceLocale(value)
 
 
-def _items(value: object, kind: type, field: str) -> tuple[Any, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValidationError(field, f"expected a sequence of {kind.__name__}, got {value!r}")
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, kind):
-            raise ValidationError(field, f"expected {kind.__name__}, got {item!r}")
-    return items
-
-
 def _zones(value: object) -> tuple[ShippingZone, ...]:
-    return _items(value, ShippingZone, "shipping_zones")
+    return instances(value, ShippingZone, "shipping_zones")
 
 
 def _boxes(value: object) -> tuple[Box, ...]:
-    return _items(value, Box, "boxes")
+    return instances(value, Box, "boxes")
 
 
 def _duration(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
