@@ -7,7 +7,7 @@ rounds; rounding lives in :mod:`draftorders.rounding`.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 from babel.numbers import get_currency_precision, list_currencies
@@ -20,6 +20,7 @@ __all__ = [
     "Scale",
     "currency",
     "minor_units",
+    "percent_ratio",
     "quantum",
     "to_decimal",
     "to_money",
@@ -104,6 +105,15 @@ def to_money(value: object, currency_code: str, field: str) -> Money:
             f"({minor_units(currency_code)}); round it first",
         )
     return Money(exact, currency(currency_code))
+
+
+@lru_cache(maxsize=1024)
+def percent_ratio(percent: Decimal) -> tuple[int, int]:
+    """A percentage as the exact integer fraction (numerator, denominator) of an amount it
+    takes: ``12.5`` is ``(1, 8)``. Cached: pricing asks for the same few percentages on every
+    line."""
+    numerator, denominator = percent.as_integer_ratio()
+    return numerator, denominator * 100
 
 
 @attrs.frozen

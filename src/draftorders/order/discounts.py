@@ -9,7 +9,7 @@ import attrs
 
 from draftorders._validate import check_type, money_amount, optional_text, percent_range
 from draftorders.errors import ValidationError
-from draftorders.money import Money, to_decimal
+from draftorders.money import Money, percent_ratio, to_decimal
 
 __all__ = ["DiscountKind", "ManualDiscount"]
 
@@ -26,10 +26,7 @@ class DiscountKind(enum.Enum):
 
 
 def _ratio(discount: ManualDiscount) -> tuple[int, int]:
-    if discount.percentage is None:
-        return (0, 1)
-    numerator, denominator = discount.percentage.as_integer_ratio()
-    return numerator, denominator * 100
+    return percent_ratio(discount.percentage) if discount.percentage is not None else (0, 1)
 
 
 @attrs.frozen

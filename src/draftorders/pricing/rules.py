@@ -34,7 +34,7 @@ from draftorders._validate import (
 )
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
-from draftorders.money import Money, Scale, to_decimal
+from draftorders.money import Money, Scale, percent_ratio, to_decimal
 from draftorders.order.lines import LineItem
 from draftorders.rounding import Divider
 
@@ -81,11 +81,6 @@ def _percent(value: object) -> Decimal:
     if number < 0:
         raise ValidationError("percent", f"{number} must not be negative")
     return number
-
-
-def _ratio(percent: Decimal) -> tuple[int, int]:
-    numerator, denominator = percent.as_integer_ratio()
-    return numerator, denominator * 100
 
 
 def _tiers(value: object) -> tuple[tuple[int, Money], ...]:
@@ -153,7 +148,7 @@ class PercentOffList:
     def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
         """List price less the percentage, per unit."""
         listed = scale.units(item.list_price.amount)
-        numerator, denominator = _ratio(self.percent)
+        numerator, denominator = percent_ratio(self.percent)
         unit = listed - divide(listed * numerator, denominator)
         why = (
             _text,
@@ -261,7 +256,7 @@ class CostPlus:
         if foreign:
             return foreign
         cost = scale.units(item.cost.amount)
-        numerator, denominator = _ratio(self.markup)
+        numerator, denominator = percent_ratio(self.markup)
         unit = cost + divide(cost * numerator, denominator)
         why = (
             _text,

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from functools import lru_cache
 
 import attrs
 
 from draftorders._validate import check_money, money_amount, percent_range, positive_quantity, rows
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
-from draftorders.money import Money, Scale, to_decimal
+from draftorders.money import Money, Scale, percent_ratio, to_decimal
 from draftorders.order.lines import LineItem
 from draftorders.rounding import Divider
 
@@ -42,14 +41,6 @@ class PromotionClass(enum.Enum):
     PRODUCT = "product"
     ORDER = "order"
     SHIPPING = "shipping"
-
-
-@lru_cache(maxsize=256)
-def _ratio(percent: Decimal) -> tuple[int, int]:
-    """A percentage as the integer fraction of an amount it takes; cached, as promotions ask
-    for it once per line."""
-    numerator, denominator = percent.as_integer_ratio()
-    return numerator, denominator * 100
 
 
 def _exact_percent(value: object) -> Decimal:
@@ -95,7 +86,7 @@ class PercentOff:
         self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
     ) -> tuple[int, Why]:
         """``percent`` of the line's net, rounded once."""
-        numerator, denominator = _ratio(self.percent)
+        numerator, denominator = percent_ratio(self.percent)
         amount = divide(net * numerator, denominator)
         return amount, (_why_percent, scale, self.percent, net, amount)
 
@@ -173,7 +164,7 @@ class BuyXGetY:
         """Each full group of buy + get units makes ``get`` units discounted."""
         groups = item.quantity // (self.buy + self.get)
         units = groups * self.get
-        numerator, denominator = _ratio(self.percent)
+        numerator, denominator = percent_ratio(self.percent)
         amount = divide(units * unit * numerator, denominator)
         share = "" if self.percent == 100 else f" x {self.percent}%"
         why = (
@@ -223,7 +214,7 @@ class OrderPercentOff:
 
     def order_discount(self, subtotal: int, scale: Scale, divide: Divider) -> tuple[int, Why]:
         """``percent`` of the subtotal, rounded once."""
-        numerator, denominator = _ratio(self.percent)
+        numerator, denominator = percent_ratio(self.percent)
         amount = divide(subtotal * numerator, denominator)
         return amount, (_why_percent, scale, self.percent, subtotal, amount)
 
