@@ -10,7 +10,16 @@ import attrs
 
 from draftorders.money import Money
 
-__all__ = ["SHIPPING", "Adjustment", "AdjustmentKind", "Rejection", "Why", "render"]
+__all__ = [
+    "MET",
+    "SHIPPING",
+    "Adjustment",
+    "AdjustmentKind",
+    "Rejection",
+    "Verdict",
+    "Why",
+    "render",
+]
 
 SHIPPING = "shipping"
 """The ``target`` of an adjustment that applies to shipping."""
@@ -65,3 +74,22 @@ class Rejection:
     title: str
     reason: str
     shortfall: Money | None = None
+
+
+@attrs.frozen
+class Verdict:
+    """Whether something holds for an order (a promotion's condition, a pricing rule): met, or
+    not met with why not and, when spending more would make it hold, how much more."""
+
+    met: bool
+    reason: str | None = None
+    shortfall: Money | None = None
+
+    @classmethod
+    def unmet(cls, reason: str, shortfall: Money | None = None) -> Verdict:
+        """Not met: ``reason`` says why, with the numbers."""
+        return cls(False, reason, shortfall)
+
+
+MET = Verdict(True)
+"""The verdict of what holds."""
