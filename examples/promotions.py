@@ -104,8 +104,8 @@ def build_order() -> DraftOrder:
         .add_product(CATALOG, "WIDGET", 12)
         .add_product(CATALOG, "GADGET", 3)
         .add_product(CATALOG, "CABLE", 3)
-        .add_debit("Handling", Decimal("2.50"), charge_id="handling")
-        .add_credit("Goodwill", Decimal("5.00"), charge_id="goodwill")
+        .add_debit("Handling", Decimal("2.50"), entry_id="handling")
+        .add_credit("Goodwill", Decimal("5.00"), entry_id="goodwill")
     )
 
 

@@ -83,7 +83,7 @@ def rounding_level(level: TaxLevel) -> PricedOrder:
 
 def by_rate(priced: PricedOrder, name: str) -> list[Decimal]:
     """The order's taxes at one rate, item by item (lines, then shipping)."""
-    return [c.amount.amount for c in priced.tax_charges if c.rate.name == name]
+    return [c.amount.amount for c in priced.tax_lines if c.rate.name == name]
 
 
 def report() -> str:
@@ -92,7 +92,7 @@ def report() -> str:
     gst, qst = by_rate(qc, "GST"), by_rate(qc, "QST")
     qst_book = [c.amount.amount for c in qc.line("L2").taxes if c.rate.name == "QST"]
     shares = [-sum(a.amount.amount for a in line.adjustments) for line in de.lines]
-    net = sum((c.base.amount for c in de.tax_charges), Decimal(0))
+    net = sum((c.base.amount for c in de.tax_lines), Decimal(0))
     per_line, per_invoice = rounding_level(TaxLevel.LINE), rounding_level(TaxLevel.DOCUMENT)
     return "\n".join(
         [

@@ -98,7 +98,7 @@ EDITS: dict[str, Callable[[DraftOrder], DraftOrder]] = {
     "remove_code": lambda o: o.remove_code("welcome"),
     "add_credit": lambda o: o.add_credit("Goodwill", "5.00"),
     "add_debit": lambda o: o.add_debit("Handling", "2.50"),
-    "remove_charge": lambda o: o.remove_charge("D1"),
+    "remove_entry": lambda o: o.remove_entry("D1"),
     "redeem_points": lambda o: o.redeem_points(100),
 }
 """Every public edit of DraftOrder, each with arguments that a draft made by

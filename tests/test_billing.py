@@ -445,7 +445,7 @@ def amounts(priced: PricedOrder) -> tuple[object, ...]:
             for line in priced.lines
         ),
         priced.adjustments,
-        priced.tax_charges,
+        priced.tax_lines,
     )
 
 

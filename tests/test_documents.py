@@ -209,7 +209,7 @@ def rich_order() -> DraftOrder:
         .add_code("spring10")
         .add_code("WELCOME")
         .add_credit("Goodwill", "4.00", taxable=True)
-        .add_debit("Handling", "2.50", taxable=True, tax_category="reduced", charge_id="H1")
+        .add_debit("Handling", "2.50", taxable=True, tax_category="reduced", entry_id="H1")
         .redeem_points(150)
         .set_consent(True)
         .set_payment_method("pm_1")

@@ -4,6 +4,7 @@ lookup tables, and typed errors for bad settings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 import warnings
@@ -11,7 +12,15 @@ from decimal import Decimal
 
 import pytest
 
-from draftorders import Customer, Money, RoundingPolicy, ValidationError
+from draftorders import (
+    Customer,
+    DraftOrder,
+    Money,
+    PricingContext,
+    RoundingPolicy,
+    ValidationError,
+    price,
+)
 from draftorders._compat import MOVED
 from draftorders._frozendict import FrozenDict
 from draftorders._validate import email, instances, rows, sequence, whole_number
@@ -133,3 +142,41 @@ def test_sequences_refuse_a_lone_string_and_check_what_they_hold() -> None:
         instances([1, "2"], int, "counts")
     with pytest.raises(ValidationError, match=r"expected \(n, x\)"):
         rows([(1, "a", "b")], "pairs", 2, "(n, x)")
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        ("draftorders", "TaxCharge", "TaxLine"),
+        ("draftorders.order", "OrderCharge", "OrderEntry"),
+        ("draftorders.order", "ChargeKind", "EntryKind"),
+        ("draftorders.pricing", "PricedCharge", "PricedEntry"),
+        ("draftorders.invoice", "InvoiceCharge", "InvoiceEntry"),
+    ],
+)
+def test_an_old_name_is_the_new_one_with_a_warning(module: str, old: str, new: str) -> None:
+    namespace = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match=f"{old} is now .*{new}"):
+        found = getattr(namespace, old)
+    assert found is getattr(namespace, new)
+
+
+def test_an_unknown_name_is_still_an_attribute_error() -> None:
+    import draftorders
+
+    with pytest.raises(AttributeError, match="Nonsense"):
+        draftorders.Nonsense  # noqa: B018
+
+
+def test_the_old_names_of_an_orders_credits_and_debits_still_read_with_a_warning() -> None:
+    order = DraftOrder.new("D1", "USD", dt.date(2026, 11, 26))
+    order = order.add_custom_item("Mug", "10.00").add_credit("Goodwill", "1.00", entry_id="g")
+    priced = price(order, PricingContext())
+    with pytest.warns(DeprecationWarning, match="DraftOrder.entries"):
+        assert order.charges == order.entries
+    with pytest.warns(DeprecationWarning, match="PricedOrder.entries"):
+        assert priced.charges == priced.entries
+    with pytest.warns(DeprecationWarning, match="PricedOrder.tax_lines"):
+        assert priced.tax_charges == priced.tax_lines
+    with pytest.warns(DeprecationWarning, match="remove_entry"):
+        assert order.remove_charge("g").entries == ()

@@ -36,7 +36,7 @@ from draftorders.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from draftorders.invoice import (
     DiscountKind,
     Invoice,
-    InvoiceCharge,
+    InvoiceEntry,
     InvoiceLocale,
     InvoiceNumbering,
     InvoiceShipping,
@@ -46,7 +46,7 @@ from draftorders.invoice import (
     build_invoice,
     buyer_of,
 )
-from draftorders.order.charges import ChargeKind
+from draftorders.order.entries import EntryKind
 from draftorders.order.terms import PaymentTerms
 from draftorders.pricing.points import PointsProgram
 from draftorders.promotions import (
@@ -211,7 +211,7 @@ def test_the_shipping_row_is_the_priced_shipping(invoice: Invoice) -> None:
     assert invoice.shipping == InvoiceShipping(
         "Ground", usd("9.95"), usd("0.00"), usd("9.95"), usd("0.00")
     )
-    assert invoice.charges == ()
+    assert invoice.entries == ()
 
 
 def test_the_invoice_names_the_order_and_its_version(invoice: Invoice, order: DraftOrder) -> None:
@@ -539,7 +539,7 @@ def test_a_taxable_credit_is_a_credit_discount_on_the_lines_titled_by_the_credit
     credits = [d for line in invoice.lines for d in line.discounts]
     assert {(d.kind, d.title) for d in credits} == {(DiscountKind.CREDIT, "Store credit")}
     assert sum((d.amount for d in credits), usd("0")) == usd("-5.00")
-    assert invoice.charges == ()  # not listed again below the lines
+    assert invoice.entries == ()  # not listed again below the lines
     assert invoice.discount_total == usd("5.00")
     assert invoice.credit_total == usd("0.00")
 
@@ -555,16 +555,16 @@ def test_a_non_taxable_credit_and_debits_are_charge_rows_below_the_lines() -> No
     # when
     invoice = invoice_of(order, TAX)
     # then the charges in the order priced: debits, then credits taken after tax
-    assert invoice.charges == (
-        InvoiceCharge("Handling", usd("2.50"), usd("0.00")),
-        InvoiceCharge("Surcharge", usd("5.00"), usd("0.50")),
-        InvoiceCharge("Goodwill", usd("-5.00"), usd("0.00")),
+    assert invoice.entries == (
+        InvoiceEntry("Handling", usd("2.50"), usd("0.00")),
+        InvoiceEntry("Surcharge", usd("5.00"), usd("0.50")),
+        InvoiceEntry("Goodwill", usd("-5.00"), usd("0.00")),
     )
     assert (invoice.debit_total, invoice.credit_total) == (usd("7.50"), usd("5.00"))
     # nets 28.47, tax 2.85 + 0.50, debits 7.50, credit 5.00
     assert invoice.tax_total == usd("3.35")
     assert invoice.total == usd("34.32")
-    assert sum((c.amount for c in invoice.charges), usd("0")) == (
+    assert sum((c.amount for c in invoice.entries), usd("0")) == (
         invoice.debit_total - invoice.credit_total
     )
 
@@ -573,7 +573,7 @@ def test_a_credit_capped_at_what_is_left_to_pay_shows_the_amount_taken() -> None
     # given 50.00 of goodwill on 36.82 due
     invoice = invoice_of(mugs_and_tea().add_credit("Goodwill", "50.00"), TAX)
     # then
-    assert invoice.charges == (InvoiceCharge("Goodwill", usd("-36.82"), usd("0.00")),)
+    assert invoice.entries == (InvoiceEntry("Goodwill", usd("-36.82"), usd("0.00")),)
     assert invoice.total == usd("0.00")
     assert invoice.amount_due == usd("0.00")
 
@@ -584,7 +584,7 @@ def test_redeemed_points_are_a_credit_row_with_the_points_and_no_title() -> None
     # when
     invoice = invoice_of(order, attrs.evolve(TAX, points=POINTS))
     # then
-    (row,) = invoice.charges
+    (row,) = invoice.entries
     assert (row.title, row.amount, row.points) == (None, usd("-5.00"), 500)
     assert row.tax.amount == 0
     assert invoice.credit_total == usd("5.00")
@@ -597,7 +597,7 @@ def test_only_the_points_used_are_on_the_invoice_after_other_credits() -> None:
     # when
     invoice = invoice_of(order, attrs.evolve(TAX, points=POINTS))
     # then
-    assert [(c.title, c.amount, c.points) for c in invoice.charges] == [
+    assert [(c.title, c.amount, c.points) for c in invoice.entries] == [
         ("Goodwill", usd("-30.00"), None),
         (None, usd("-6.82"), 682),
     ]
@@ -607,7 +607,7 @@ def test_only_the_points_used_are_on_the_invoice_after_other_credits() -> None:
 
 def test_points_without_a_points_program_give_no_row() -> None:
     invoice = invoice_of(mugs_and_tea().redeem_points(500), TAX)
-    assert invoice.charges == ()
+    assert invoice.entries == ()
     assert invoice.total == usd("36.82")
 
 
@@ -772,7 +772,7 @@ def test_the_invoice_rows_add_up_to_its_totals(
     for line in invoice.lines:
         assert units_of(line.base) + cents([d.amount for d in line.discounts]) == units_of(line.net)
     assert cents([tax.tax for tax in invoice.taxes]) == units_of(invoice.tax_total)
-    assert cents([charge.amount for charge in invoice.charges]) == units_of(
+    assert cents([charge.amount for charge in invoice.entries]) == units_of(
         invoice.debit_total
     ) - units_of(invoice.credit_total)
     tax_added = 0 if invoice.prices_include_tax else units_of(invoice.tax_total)
@@ -786,11 +786,11 @@ def test_the_invoice_rows_add_up_to_its_totals(
     )
     assert invoice.amount_due == invoice.total
     # points show on the invoice exactly when some were redeemed
-    points_rows = [c for c in invoice.charges if c.points is not None]
+    points_rows = [c for c in invoice.entries if c.points is not None]
     assert len(points_rows) == (1 if priced.points_redeemed else 0)
     # a taxable credit is never a charge row; every other charge is
-    titled = [c.title for c in invoice.charges if c.points is None]
-    expected = [c.title for c in priced.charges if c.kind is ChargeKind.DEBIT or not c.taxable]
+    titled = [c.title for c in invoice.entries if c.points is None]
+    expected = [c.title for c in priced.entries if c.kind is EntryKind.DEBIT or not c.taxable]
     assert titled == expected
 
 

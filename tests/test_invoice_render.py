@@ -30,7 +30,7 @@ from draftorders.invoice import (
     LABELS,
     DiscountKind,
     Invoice,
-    InvoiceCharge,
+    InvoiceEntry,
     InvoiceDiscount,
     InvoiceLocale,
     Party,
@@ -295,11 +295,11 @@ def test_discount_labels_name_the_kind_and_the_title() -> None:
 
 def test_charge_labels_use_the_title_and_count_redeemed_points() -> None:
     en, ja = InvoiceLocale("en_US"), InvoiceLocale("ja_JP")
-    points = InvoiceCharge(None, money("-5.00"), money("0.00"), points=500)
-    assert en.charge(points) == "Loyalty points (500)"
-    assert ja.charge(points) == "ポイント利用\uff08500\uff09"  # fullwidth brackets
-    assert en.charge(InvoiceCharge("Handling", money("2.50"), money("0.00"))) == "Handling"
-    assert en.charge(InvoiceCharge(None, money("-2.50"), money("0.00"))) == "Credit"
+    points = InvoiceEntry(None, money("-5.00"), money("0.00"), points=500)
+    assert en.entry(points) == "Loyalty points (500)"
+    assert ja.entry(points) == "ポイント利用\uff08500\uff09"  # fullwidth brackets
+    assert en.entry(InvoiceEntry("Handling", money("2.50"), money("0.00"))) == "Handling"
+    assert en.entry(InvoiceEntry(None, money("-2.50"), money("0.00"))) == "Credit"
 
 
 def test_addresses_are_written_the_way_their_country_writes_them() -> None:

@@ -54,7 +54,8 @@ KEEPS_THE_VERSION = {"resend_invoice"}
 """Actions that leave the order as it is: a re-sent invoice is the same invoice."""
 
 
-NOT_EDITS = {"new", "line", "duplicate"}
+NOT_EDITS = {"new", "line", "duplicate", "remove_charge"}
+"""Not edits of their own: constructors, readers, and deprecated names of edits."""
 
 
 def ready_order() -> DraftOrder:

@@ -91,7 +91,7 @@ def test_taxes_are_19_44_7_20_2_29_and_28_93_in_all(priced: PricedOrder) -> None
 def test_the_handling_debit_and_goodwill_credit_are_2_50_and_5_00(priced: PricedOrder) -> None:
     assert priced.debit_total.amount == Decimal("2.50")
     assert priced.credit_total.amount == Decimal("5.00")
-    assert [(c.id, c.amount.amount) for c in priced.charges] == [
+    assert [(c.id, c.amount.amount) for c in priced.entries] == [
         ("handling", Decimal("2.50")),
         ("goodwill", Decimal("5.00")),
     ]

@@ -217,14 +217,14 @@ def taxed_items(case: Case, priced: PricedOrder) -> Iterator[tuple[int, tuple[Ta
             yield units_of(line.net), calculator.line_rates(item.tax_category, destination)
     if priced.shipping is not None and units_of(priced.shipping.amount):
         yield units_of(priced.shipping.amount), calculator.shipping_rates(destination)
-    for charge in order.charges:
+    for charge in order.entries:
         if charge.taxable and charge.kind.name == "DEBIT":
             yield units_of(charge.amount), calculator.line_rates(charge.tax_category, destination)
 
 
 def per_rate(priced: PricedOrder) -> dict[TaxRate, int]:
     totals: defaultdict[TaxRate, int] = defaultdict(int)
-    for charge in priced.tax_charges:
+    for charge in priced.tax_lines:
         totals[charge.rate] += units_of(charge.amount)
     return dict(totals)
 
@@ -234,13 +234,13 @@ def every_amount(priced: PricedOrder) -> Iterator[tuple[str, Money]]:
         yield f"{line.line_id}.net", line.net
         yield f"{line.line_id}.tax", line.tax
         yield f"{line.line_id}.total", line.total
-    for i, charge in enumerate(priced.tax_charges):
-        yield f"tax_charges[{i}].base", charge.base
-        yield f"tax_charges[{i}].amount", charge.amount
+    for i, charge in enumerate(priced.tax_lines):
+        yield f"tax_lines[{i}].base", charge.base
+        yield f"tax_lines[{i}].amount", charge.amount
     if priced.shipping is not None:
         yield "shipping.amount", priced.shipping.amount
         yield "shipping.tax", priced.shipping.tax
-    for charge in priced.charges:
+    for charge in priced.entries:
         yield f"{charge.id}.amount", charge.amount
         yield f"{charge.id}.tax", charge.tax
     yield "net_subtotal", priced.net_subtotal
@@ -257,9 +257,9 @@ def test_taxes_per_rate_add_up_to_the_tax_total(case: Case) -> None:
     assert sum(per_rate(priced).values()) == units_of(priced.tax_total)
     shipping = units_of(priced.shipping.tax) if priced.shipping is not None else 0
     lines = sum(units_of(line.tax) for line in priced.lines)
-    debits = sum(units_of(charge.tax) for charge in priced.charges)
+    debits = sum(units_of(charge.tax) for charge in priced.entries)
     assert lines + shipping + debits == units_of(priced.tax_total)
-    assert all(units_of(charge.amount) >= 0 for charge in priced.tax_charges)
+    assert all(units_of(charge.amount) >= 0 for charge in priced.tax_lines)
 
 
 @given(case=cases(inclusive=st.just(True)))
@@ -321,5 +321,5 @@ def test_line_level_taxes_each_item_at_each_rate_rounded_once(case: Case) -> Non
         for units, rates in taxed_items(case, priced)
         for rate, share in exact_factors(rates, inclusive)
     ]
-    actual = [(charge.rate, units_of(charge.amount)) for charge in priced.tax_charges]
+    actual = [(charge.rate, units_of(charge.amount)) for charge in priced.tax_lines]
     assert actual == expected

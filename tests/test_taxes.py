@@ -86,7 +86,7 @@ def flat(
 def rates_charged(priced: PricedOrder) -> dict[str, Decimal]:
     """Tax per rate name over the whole order."""
     found: dict[str, Decimal] = {}
-    for charge in priced.tax_charges:
+    for charge in priced.tax_lines:
         found[charge.rate.name] = found.get(charge.rate.name, D(0)) + charge.amount.amount
     return found
 
@@ -134,8 +134,8 @@ def test_germany_example_extracts_tax_17_10_and_0_63_from_a_net_of_99_00():
     priced = taxes["germany"]()
     # 107.10 x 19/119 = 17.10 exactly; 9.63 x 7/107 = 0.63 exactly
     assert line_taxes(priced) == [D("17.10"), D("0.63")]
-    assert [c.base.amount for c in priced.tax_charges] == [D("90.00"), D("9.00")]
-    assert sum(c.base.amount for c in priced.tax_charges) == D("99.00")
+    assert [c.base.amount for c in priced.tax_lines] == [D("90.00"), D("9.00")]
+    assert sum(c.base.amount for c in priced.tax_lines) == D("99.00")
     assert priced.total.amount == D("116.73")
 
 
@@ -185,7 +185,7 @@ def test_a_compound_rate_is_charged_on_the_base_plus_the_rates_before_it():
     # when priced with net prices
     priced = price(o, compound_context(inclusive=False))
     # then A = 5.00 and B = 10% of 105.00 = 10.50
-    assert [(c.rate.name, c.amount.amount) for c in priced.tax_charges] == [
+    assert [(c.rate.name, c.amount.amount) for c in priced.tax_lines] == [
         ("A", D("5.00")),
         ("B", D("10.50")),
     ]
@@ -233,7 +233,7 @@ def test_a_tax_exempt_customer_pays_no_tax_and_the_notes_say_so():
     priced = price(o, table_context(CANADA))
     # then nothing is taxed
     assert priced.tax_total.amount == D("0.00")
-    assert priced.tax_charges == ()
+    assert priced.tax_lines == ()
     assert priced.total.amount == D("110.00")
     assert "customer C9 is tax exempt: no tax charged" in priced.notes
 
@@ -248,7 +248,7 @@ def test_a_customer_who_is_not_exempt_pays_tax():
 def test_taxes_switched_off_on_the_order_charge_nothing():
     priced = price(quebec_order().set_taxes_enabled(False), table_context(CANADA))
     assert priced.tax_total.amount == D("0.00")
-    assert priced.tax_charges == ()
+    assert priced.tax_lines == ()
     assert priced.total.amount == D("110.00")
     assert "taxes switched off for this order" in priced.notes
 
@@ -360,7 +360,7 @@ def test_a_postal_range_taxes_an_order_at_its_rate():
 def test_an_address_in_no_jurisdiction_pays_no_tax():
     o = order().set_shipping_address(Address(country="FR")).add_custom_item("X", "100.00")
     priced = price(o.set_shipping("Post", "10.00"), table_context(CANADA))
-    assert priced.tax_charges == ()
+    assert priced.tax_lines == ()
     assert priced.tax_total.amount == D("0.00")
     assert priced.total.amount == D("110.00")
 
@@ -383,7 +383,7 @@ def test_the_shop_origin_is_used_when_the_order_has_no_address():
 
 def test_no_address_and_no_origin_means_no_tax():
     priced = price(order().add_custom_item("X", "100.00"), table_context(CANADA))
-    assert priced.tax_charges == ()
+    assert priced.tax_lines == ()
 
 
 DALLAS_RATE = TaxRate.percent("8.25", "Dallas")

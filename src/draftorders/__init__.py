@@ -107,12 +107,12 @@ from draftorders.payments import (
 from draftorders.pricing import (
     BillingGroup,
     PricedBilling,
-    PricedCharge,
+    PricedEntry,
     PricedLine,
     PricedOrder,
     PricedShipping,
     PricingContext,
-    TaxCharge,
+    TaxLine,
     price,
 )
 from draftorders.rounding import (
@@ -145,6 +145,7 @@ from draftorders.storage import InMemoryStore, Store, Tombstone, Unit
 from draftorders.tax import FlatRateTax, Jurisdiction, TableTax, TaxCalculator, TaxRate, TaxTable
 
 _compat.install()
+__getattr__ = _compat.renamed(__name__, globals())
 
 __version__ = "0.1.0"
 
@@ -250,7 +251,7 @@ __all__ = [
     "PaymentTerms",
     "Ports",
     "PricedBilling",
-    "PricedCharge",
+    "PricedEntry",
     "PricedLine",
     "PricedOrder",
     "PricedShipping",
@@ -277,8 +278,8 @@ __all__ = [
     "SystemClock",
     "TableTax",
     "TaxCalculator",
-    "TaxCharge",
     "TaxLevel",
+    "TaxLine",
     "TaxRate",
     "TaxTable",
     "TemplateBook",

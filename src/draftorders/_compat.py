@@ -13,10 +13,10 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["MOVED", "install"]
+__all__ = ["MOVED", "RENAMED", "deprecated", "install", "renamed"]
 
 MOVED: dict[str, str] = {
-    "draftorders.charges": "draftorders.order.charges",
+    "draftorders.charges": "draftorders.order.entries",
     "draftorders.checkout_links": "draftorders.shop.links",
     "draftorders.conventions": "draftorders.rounding",
     "draftorders.demo": "draftorders.cli.demo",
@@ -31,6 +31,35 @@ MOVED: dict[str, str] = {
     "draftorders.validate": "draftorders._validate",
 }
 """Each old module path and where its contents live now."""
+
+
+RENAMED: dict[str, str] = {
+    "ChargeKind": "EntryKind",
+    "OrderCharge": "OrderEntry",
+    "PricedCharge": "PricedEntry",
+    "InvoiceCharge": "InvoiceEntry",
+    "TaxCharge": "TaxLine",
+}
+"""Names that changed in 0.2, and the name each goes by now (in the same module)."""
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn that ``old`` is the deprecated name of ``new`` (it goes in 0.3)."""
+    warnings.warn(f"{old} is now {new}; {old} goes in 0.3", DeprecationWarning, stacklevel=3)
+
+
+def renamed(module: str, namespace: dict[str, Any]) -> Any:
+    """A module ``__getattr__`` that finds the old names of :data:`RENAMED` in ``namespace``
+    (a module's globals), with a :class:`DeprecationWarning`."""
+
+    def lookup(name: str) -> Any:
+        new = RENAMED.get(name)
+        if new is None or new not in namespace:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        deprecated(f"{module}.{name}", f"{module}.{new}")
+        return namespace[new]
+
+    return lookup
 
 
 class _Moved(types.ModuleType):

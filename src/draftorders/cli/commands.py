@@ -212,16 +212,16 @@ def priced_json(priced: PricedOrder) -> dict[str, Any]:
             "amount": _amount(shipping.amount),
             "tax": _amount(shipping.tax),
         },
-        "charges": [
+        "entries": [
             {
-                "id": charge.id,
-                "kind": charge.kind.value,
-                "title": charge.title,
-                "amount": _amount(charge.amount),
-                "tax": _amount(charge.tax),
-                "reason": charge.reason,
+                "id": entry.id,
+                "kind": entry.kind.value,
+                "title": entry.title,
+                "amount": _amount(entry.amount),
+                "tax": _amount(entry.tax),
+                "reason": entry.reason,
             }
-            for charge in priced.charges
+            for entry in priced.entries
         ],
         "adjustments": [
             _adjustment(adjustment)

@@ -63,10 +63,20 @@ _NEW_IN_3 = frozenset(
 """Document types that version 2 did not have: the shop's state, now kept by stores."""
 
 
+def _entries(data: dict[str, Any]) -> dict[str, Any]:
+    """An order's or invoice's credits and debits were called ``charges``."""
+    if "charges" not in data:
+        return data
+    renamed = {k: v for k, v in data.items() if k != "charges"}
+    return {**renamed, "entries": data["charges"]}
+
+
 def _sent_invoice_2_to_3(sent: dict[str, Any]) -> dict[str, Any]:
     """A sent invoice keeps its message bytes and loses its separate renderings (they are
     parts of the message); it gets an id (from its number and time) and a delivery time."""
     kept = {k: v for k, v in sent.items() if k not in ("html", "text", "pdf")}
+    if isinstance(kept.get("invoice"), dict):
+        kept["invoice"] = _entries(kept["invoice"])
     number = (
         sent.get("invoice", {}).get("number") if isinstance(sent.get("invoice"), dict) else None
     )
@@ -81,12 +91,15 @@ def _sent_invoice_2_to_3(sent: dict[str, Any]) -> dict[str, Any]:
 
 def _2_to_3(document: dict[str, Any]) -> dict[str, Any]:
     """Version 3 moved the shop's state into stores: sent invoices changed shape, and claims,
-    outbox messages and stock records became documents."""
+    outbox messages and stock records became documents. Credits and debits became
+    ``entries`` (they were ``charges``)."""
     kind, data = document["type"], document["data"]
     if kind in _NEW_IN_3:
         raise DocumentError("$.type", f"schema 2 had no {kind} documents; this one is malformed")
     if kind == "SentInvoice":
         data = _sent_invoice_2_to_3(data)
+    elif kind in ("DraftOrder", "Invoice"):
+        data = _entries(data)
     return {**document, "schema": 3, "data": data}
 
 

@@ -1,6 +1,7 @@
 """Invoices: the model built from a priced order, payment-terms dates, numbering, locale-aware
 HTML / text / PDF rendering, the invoice email, and the record of each one sent."""
 
+from draftorders._compat import renamed
 from draftorders.invoice.build import build_invoice, buyer_of, check_checkout_url
 from draftorders.invoice.email import InvoiceEmail, InvoiceHeaders, invoice_email, invoice_headers
 from draftorders.invoice.labels import LABELS, labels_for
@@ -8,8 +9,8 @@ from draftorders.invoice.locale import InvoiceLocale
 from draftorders.invoice.model import (
     DiscountKind,
     Invoice,
-    InvoiceCharge,
     InvoiceDiscount,
+    InvoiceEntry,
     InvoiceLine,
     InvoiceShipping,
     InvoiceStatus,
@@ -24,9 +25,9 @@ __all__ = [
     "LABELS",
     "DiscountKind",
     "Invoice",
-    "InvoiceCharge",
     "InvoiceDiscount",
     "InvoiceEmail",
+    "InvoiceEntry",
     "InvoiceHeaders",
     "InvoiceLine",
     "InvoiceLocale",
@@ -47,3 +48,6 @@ __all__ = [
     "render_pdf",
     "render_text",
 ]
+
+
+__getattr__ = renamed(__name__, globals())

@@ -12,8 +12,8 @@ from draftorders.explain import Adjustment, AdjustmentKind
 from draftorders.invoice.model import (
     DiscountKind,
     Invoice,
-    InvoiceCharge,
     InvoiceDiscount,
+    InvoiceEntry,
     InvoiceLine,
     InvoiceShipping,
     InvoiceStatus,
@@ -22,7 +22,7 @@ from draftorders.invoice.model import (
 )
 from draftorders.money import Money, to_money
 from draftorders.order import DraftOrder
-from draftorders.order.charges import ChargeKind
+from draftorders.order.entries import EntryKind
 from draftorders.pricing import PricedOrder
 
 __all__ = ["build_invoice", "buyer_of", "check_checkout_url"]
@@ -114,7 +114,7 @@ def build_invoice(
         shipping_address=order.shipping_address,
         lines=lines,
         shipping=_shipping(priced),
-        charges=_charges(priced),
+        entries=_entries(priced),
         taxes=tuple(
             InvoiceTax(s.rate.name, s.rate.fraction, s.rate.compound, s.taxable, s.tax)
             for s in priced.tax_summary
@@ -158,8 +158,8 @@ def _discount(adj: Adjustment, order: DraftOrder, titles: Mapping[str, str]) -> 
             DiscountKind.PROMOTION, titles.get(promotion_id, promotion_id), adj.amount
         )
     if adj.kind is AdjustmentKind.CREDIT:
-        charge_id = adj.source.partition(":")[2]
-        title = next((c.title for c in order.charges if c.id == charge_id), None)
+        entry_id = adj.source.partition(":")[2]
+        title = next((c.title for c in order.entries if c.id == entry_id), None)
         return InvoiceDiscount(DiscountKind.CREDIT, title, adj.amount)
     if adj.source == "manual:order-discount":
         title = order.order_discount.title if order.order_discount is not None else None
@@ -178,19 +178,19 @@ def _shipping(priced: PricedOrder) -> InvoiceShipping | None:
     )
 
 
-def _charges(priced: PricedOrder) -> tuple[InvoiceCharge, ...]:
+def _entries(priced: PricedOrder) -> tuple[InvoiceEntry, ...]:
     """Debits, and the credits taken after tax (a taxable credit is in the line discounts);
     redeemed points are the rest of ``credit_total``, shown as their own credit."""
     zero = priced.total * 0
     rows = [
-        InvoiceCharge(c.title, c.amount if c.kind is ChargeKind.DEBIT else -c.amount, c.tax)
-        for c in priced.charges
-        if c.kind is ChargeKind.DEBIT or not c.taxable
+        InvoiceEntry(c.title, c.amount if c.kind is EntryKind.DEBIT else -c.amount, c.tax)
+        for c in priced.entries
+        if c.kind is EntryKind.DEBIT or not c.taxable
     ]
     credits = sum((-row.amount for row in rows if row.amount.amount < 0), zero)
     points = priced.credit_total - credits
     if points.amount:
-        rows.append(InvoiceCharge(None, -points, zero, points=priced.points_redeemed))
+        rows.append(InvoiceEntry(None, -points, zero, points=priced.points_redeemed))
     return tuple(rows)
 
 
@@ -204,8 +204,8 @@ def _check_sums(invoice: Invoice) -> None:
             invoice.discount_total,
         ),
         "tax": (sum((t.tax for t in invoice.taxes), zero), invoice.tax_total),
-        "charges": (
-            sum((c.amount for c in invoice.charges), zero),
+        "credits and debits": (
+            sum((c.amount for c in invoice.entries), zero),
             invoice.debit_total - invoice.credit_total,
         ),
         "total": (

@@ -14,7 +14,7 @@ from babel.numbers import format_currency, format_percent
 from draftorders.customers import Address
 from draftorders.errors import ValidationError
 from draftorders.invoice.labels import labels_for
-from draftorders.invoice.model import Invoice, InvoiceCharge, InvoiceDiscount
+from draftorders.invoice.model import Invoice, InvoiceDiscount, InvoiceEntry
 from draftorders.money import Money
 from draftorders.order.notes import fill
 from draftorders.order.terms import PaymentTerms, TermsKind
@@ -80,11 +80,11 @@ class InvoiceLocale:
         label = self.words[discount.kind.value]
         return f"{label}: {discount.title}" if discount.title else label
 
-    def charge(self, charge: InvoiceCharge) -> str:
+    def entry(self, entry: InvoiceEntry) -> str:
         """A debit's or credit's label; redeemed points say how many."""
-        if charge.points is not None:
-            return self.words["points"].format(points=charge.points)
-        return charge.title or self.words["credit"]
+        if entry.points is not None:
+            return self.words["points"].format(points=entry.points)
+        return entry.title or self.words["credit"]
 
     def address(self, address: Address) -> list[str]:
         """An address as lines, the city line in the order the address's country writes it, and

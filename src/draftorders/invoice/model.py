@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import attrs
 
+from draftorders._compat import deprecated, renamed
 from draftorders._validate import check_type, non_empty_text, optional_text
 from draftorders.customers import Address
 from draftorders.money import Money
@@ -21,8 +22,8 @@ from draftorders.order.terms import PaymentTerms
 __all__ = [
     "DiscountKind",
     "Invoice",
-    "InvoiceCharge",
     "InvoiceDiscount",
+    "InvoiceEntry",
     "InvoiceLine",
     "InvoiceShipping",
     "InvoiceStatus",
@@ -90,7 +91,7 @@ class InvoiceLine:
 
 
 @attrs.frozen
-class InvoiceCharge:
+class InvoiceEntry:
     """An order-level debit (positive) or credit (negative) listed below the lines.
 
     Redeemed loyalty points are a credit with ``points`` set and no title (the renderer
@@ -148,7 +149,7 @@ class Invoice:
     shipping_address: Address | None
     lines: tuple[InvoiceLine, ...]
     shipping: InvoiceShipping | None
-    charges: tuple[InvoiceCharge, ...]
+    entries: tuple[InvoiceEntry, ...]
     taxes: tuple[InvoiceTax, ...]
     prices_include_tax: bool
     subtotal: Money
@@ -167,6 +168,12 @@ class Invoice:
     checkout_url: str | None
 
     @property
+    def charges(self) -> tuple[InvoiceEntry, ...]:
+        """Deprecated name of :attr:`entries` (goes in 0.3)."""
+        deprecated("Invoice.charges", "Invoice.entries")
+        return self.entries
+
+    @property
     def is_preview(self) -> bool:
         """True until the invoice is sent."""
         return self.status is InvoiceStatus.PREVIEW
@@ -176,3 +183,6 @@ class Invoice:
         from draftorders.invoice.render import display_html  # render imports this module
 
         return display_html(self)
+
+
+__getattr__ = renamed(__name__, globals())

@@ -1,10 +1,11 @@
 """The draft order and its parts: lines (catalog products and custom items), manual discounts,
 credits and debits, free-form details, note and terms templates, and payment terms."""
 
-from draftorders.order.charges import ChargeKind, OrderCharge
+from draftorders._compat import renamed
 from draftorders.order.details import MAX_DETAILS_BYTES, DetailsFormat, OrderDetails
 from draftorders.order.discounts import DiscountKind, ManualDiscount
 from draftorders.order.draft import DraftOrder, ShippingLine, Status, normal_code
+from draftorders.order.entries import EntryKind, OrderEntry
 from draftorders.order.lines import LineItem, LineKind
 from draftorders.order.notes import (
     PLACEHOLDERS,
@@ -20,16 +21,16 @@ __all__ = [
     "MAX_DETAILS_BYTES",
     "PLACEHOLDERS",
     "STANDARD_TEMPLATES",
-    "ChargeKind",
     "DetailsFormat",
     "DiscountKind",
     "DraftOrder",
+    "EntryKind",
     "LineItem",
     "LineKind",
     "ManualDiscount",
     "NoteTemplate",
-    "OrderCharge",
     "OrderDetails",
+    "OrderEntry",
     "PaymentTerms",
     "ShippingLine",
     "Status",
@@ -39,3 +40,6 @@ __all__ = [
     "fill",
     "normal_code",
 ]
+
+
+__getattr__ = renamed(__name__, globals())

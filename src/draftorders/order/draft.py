@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from draftorders._compat import deprecated
 from draftorders._validate import (
     calendar_date,
     check_type,
@@ -34,9 +35,9 @@ from draftorders.errors import (
 )
 from draftorders.ids import check_order_id, line_id
 from draftorders.money import Money, currency, to_money
-from draftorders.order.charges import ChargeKind, OrderCharge
 from draftorders.order.details import OrderDetails
 from draftorders.order.discounts import DiscountKind, ManualDiscount
+from draftorders.order.entries import EntryKind, OrderEntry
 from draftorders.order.lines import LineItem, LineKind
 from draftorders.order.notes import NoteTemplate, check_placeholders
 from draftorders.order.terms import PaymentTerms
@@ -160,7 +161,7 @@ class DraftOrder:
     """How many lines were ever added; the next line id is ``L<lines_added + 1>``."""
     coupon_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
     """Coupon codes entered for the order, upper-cased, each once, in the order entered."""
-    charges: tuple[OrderCharge, ...] = ()
+    entries: tuple[OrderEntry, ...] = ()
     """Order-level credits and debits."""
     points_redeemed: int = attrs.field(default=0, validator=loyalty_points)
     """Loyalty points the customer spends on this order, as a credit."""
@@ -185,7 +186,7 @@ class DraftOrder:
         if self.order_discount is not None:
             _check_order_discount(self.order_discount, self.currency)
         _check_lines(self.lines, self.currency)
-        _check_charges(self.charges, self.currency)
+        _check_entries(self.entries, self.currency)
 
     @classmethod
     def new(
@@ -380,10 +381,10 @@ class DraftOrder:
         amount: Money | object,
         *,
         taxable: bool = False,
-        charge_id: str | None = None,
+        entry_id: str | None = None,
     ) -> DraftOrder:
         """Add a credit (goodwill, store credit); non-taxable unless ``taxable=True``."""
-        return self._add_charge(ChargeKind.CREDIT, title, amount, taxable, charge_id)
+        return self._add_entry(EntryKind.CREDIT, title, amount, taxable, entry_id)
 
     def add_debit(
         self,
@@ -392,18 +393,29 @@ class DraftOrder:
         *,
         taxable: bool = False,
         tax_category: str = "standard",
-        charge_id: str | None = None,
+        entry_id: str | None = None,
     ) -> DraftOrder:
         """Add a debit (handling fee, surcharge); non-taxable unless ``taxable=True``."""
-        return self._add_charge(ChargeKind.DEBIT, title, amount, taxable, charge_id, tax_category)
+        return self._add_entry(EntryKind.DEBIT, title, amount, taxable, entry_id, tax_category)
+
+    def remove_entry(self, entry_id: str) -> DraftOrder:
+        """Remove a credit or debit by id."""
+        self._require_draft("remove entry")
+        if entry_id not in {entry.id for entry in self.entries}:
+            raise ValidationError("entry_id", f"the order has no credit or debit {entry_id!r}")
+        kept = tuple(entry for entry in self.entries if entry.id != entry_id)
+        return self._edit("remove entry", entries=kept)
 
     def remove_charge(self, charge_id: str) -> DraftOrder:
-        """Remove a credit or debit by id."""
-        self._require_draft("remove charge")
-        if charge_id not in {charge.id for charge in self.charges}:
-            raise ValidationError("charge_id", f"the order has no credit or debit {charge_id!r}")
-        kept = tuple(charge for charge in self.charges if charge.id != charge_id)
-        return self._edit("remove charge", charges=kept)
+        """Deprecated name of :meth:`remove_entry` (goes in 0.3)."""
+        deprecated("DraftOrder.remove_charge", "DraftOrder.remove_entry")
+        return self.remove_entry(charge_id)
+
+    @property
+    def charges(self) -> tuple[OrderEntry, ...]:
+        """Deprecated name of :attr:`entries` (goes in 0.3)."""
+        deprecated("DraftOrder.charges", "DraftOrder.entries")
+        return self.entries
 
     def redeem_points(self, points: int) -> DraftOrder:
         """Spend ``points`` loyalty points on this order (0 to stop); valued by the context."""
@@ -437,34 +449,34 @@ class DraftOrder:
         )
         return attrs.evolve(self, version=self.version + 1, lines=lines)
 
-    def _add_charge(
+    def _add_entry(
         self,
-        kind: ChargeKind,
+        kind: EntryKind,
         title: str,
         amount: Money | object,
         taxable: bool,
-        charge_id: str | None,
+        entry_id: str | None,
         tax_category: str = "standard",
     ) -> DraftOrder:
         self._require_draft(f"add {kind.value}")
-        taken = {charge.id for charge in self.charges}
-        if charge_id is None:
-            charge_id = next(
+        taken = {entry.id for entry in self.entries}
+        if entry_id is None:
+            entry_id = next(
                 f"{kind.value[0].upper()}{n}"
                 for n in range(1, len(taken) + 2)
                 if f"{kind.value[0].upper()}{n}" not in taken
             )
-        elif charge_id in taken:
-            raise ValidationError("charge_id", f"the order already has a charge {charge_id!r}")
-        charge = OrderCharge(
-            id=charge_id,
+        elif entry_id in taken:
+            raise ValidationError("entry_id", f"the order already has an entry {entry_id!r}")
+        entry = OrderEntry(
+            id=entry_id,
             kind=kind,
             title=title,
             amount=to_money(amount, self.currency, "amount"),
             taxable=taxable,
             tax_category=tax_category,
         )
-        return self._edit(f"add {kind.value}", charges=(*self.charges, charge))
+        return self._edit(f"add {kind.value}", entries=(*self.entries, entry))
 
     def _require_draft(self, edit: str) -> None:
         if self.is_locked:
@@ -485,14 +497,14 @@ def _check_lines(lines: tuple[LineItem, ...], code: str) -> None:
         seen.add(item.id)
 
 
-def _check_charges(charges: tuple[OrderCharge, ...], code: str) -> None:
-    if not isinstance(charges, tuple) or not all(isinstance(c, OrderCharge) for c in charges):
-        raise ValidationError("charges", f"expected a tuple of OrderCharge, got {charges!r}")
-    for charge in charges:
-        if charge.amount.currency.code != code:
-            raise CurrencyMismatch(f"charges[{charge.id}]", code, charge.amount.currency.code)
-    if len({charge.id for charge in charges}) != len(charges):
-        raise ValidationError("charges", "two credits or debits have the same id")
+def _check_entries(entries: tuple[OrderEntry, ...], code: str) -> None:
+    if not isinstance(entries, tuple) or not all(isinstance(e, OrderEntry) for e in entries):
+        raise ValidationError("entries", f"expected a tuple of OrderEntry, got {entries!r}")
+    for entry in entries:
+        if entry.amount.currency.code != code:
+            raise CurrencyMismatch(f"entries[{entry.id}]", code, entry.amount.currency.code)
+    if len({entry.id for entry in entries}) != len(entries):
+        raise ValidationError("entries", "two credits or debits have the same id")
 
 
 def _check_order_discount(discount: ManualDiscount, code: str) -> None:

@@ -1,13 +1,14 @@
 """Pricing: ``price(order, context)`` and the immutable breakdown it returns."""
 
+from draftorders._compat import renamed
 from draftorders.pricing.breakdown import (
     BillingGroup,
     PricedBilling,
-    PricedCharge,
+    PricedEntry,
     PricedLine,
     PricedOrder,
     PricedShipping,
-    TaxCharge,
+    TaxLine,
 )
 from draftorders.pricing.context import PricingContext
 from draftorders.pricing.engine import price
@@ -15,11 +16,14 @@ from draftorders.pricing.engine import price
 __all__ = [
     "BillingGroup",
     "PricedBilling",
-    "PricedCharge",
+    "PricedEntry",
     "PricedLine",
     "PricedOrder",
     "PricedShipping",
     "PricingContext",
-    "TaxCharge",
+    "TaxLine",
     "price",
 ]
+
+
+__getattr__ = renamed(__name__, globals())

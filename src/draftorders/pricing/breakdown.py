@@ -1,7 +1,7 @@
 """The immutable result of pricing: every amount, and where each one came from.
 
 Pricing keeps its numbers as integer minor units in compact records (:class:`LineRow`); the
-public views here wrap them into :class:`Money`, :class:`Adjustment` and :class:`TaxCharge`
+public views here wrap them into :class:`Money`, :class:`Adjustment` and :class:`TaxLine`
 when read, and render each reason from its recorded inputs only when asked for. That keeps the
 pricing hot path arithmetic while every amount stays explainable. The billing view
 (:attr:`PricedOrder.billing`) is likewise only worked out when read.
@@ -15,11 +15,12 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from draftorders._compat import deprecated, renamed
 from draftorders.billing import BillingPlan
 from draftorders.errors import UnknownLine, ValidationError
 from draftorders.explain import SHIPPING, Adjustment, Rejection, Why, render
 from draftorders.money import Money, Scale
-from draftorders.order.charges import ChargeKind
+from draftorders.order.entries import EntryKind
 from draftorders.order.lines import LineItem
 from draftorders.pricing import display, report
 from draftorders.pricing.records import Packed, amounts, unpack
@@ -28,11 +29,11 @@ from draftorders.tax import TaxRate
 __all__ = [
     "BillingGroup",
     "PricedBilling",
-    "PricedCharge",
+    "PricedEntry",
     "PricedLine",
     "PricedOrder",
     "PricedShipping",
-    "TaxCharge",
+    "TaxLine",
     "TaxSummaryLine",
 ]
 
@@ -61,8 +62,8 @@ class LineRow:
     """
 
     __slots__ = (
+        "adjustments",
         "base",
-        "charges",
         "discount",
         "item",
         "net",
@@ -81,7 +82,7 @@ class LineRow:
         self.rule = rule
         self.base = self.net = unit * item.quantity
         self.discount = self.tax = self.points = 0
-        self.charges: list[Any] = []
+        self.adjustments: list[Any] = []
         """The line's adjustments, packed (see :mod:`draftorders.pricing.records`)."""
         self.taxes: Packed = ()
         """The line's tax records, packed."""
@@ -96,7 +97,7 @@ class LineRow:
             self.discount,
             self.net,
             self.tax,
-            tuple(self.charges),
+            tuple(self.adjustments),
             tuple(self.taxes),
         )
 
@@ -108,7 +109,7 @@ class LineRow:
 
 
 @attrs.frozen
-class TaxCharge:
+class TaxLine:
     """Tax at one rate on one line (or on shipping): ``amount`` is ``rate`` of ``base``, rounded.
 
     ``base`` is the taxable net: the line's net for net prices, the gross less the tax
@@ -122,10 +123,10 @@ class TaxCharge:
     reason: str
 
 
-def tax_charges(target: str, taxes: Packed, scale: Scale) -> tuple[TaxCharge, ...]:
-    """Public tax charges from packed tax records."""
+def tax_lines(target: str, taxes: Packed, scale: Scale) -> tuple[TaxLine, ...]:
+    """Public tax lines from packed tax records."""
     return tuple(
-        TaxCharge(
+        TaxLine(
             target, record[0], scale.money(record[1]), scale.money(record[2]), render(record[3:])
         )
         for record in unpack(taxes)
@@ -252,13 +253,13 @@ class PricedLine:
         line_id, money = self._row.item.id, self._scale.money
         return tuple(
             Adjustment(charge[0], charge[1], line_id, money(charge[2]), render(charge[3:]))
-            for charge in unpack(self._row.charges)
+            for charge in unpack(self._row.adjustments)
         )
 
     @property
-    def taxes(self) -> tuple[TaxCharge, ...]:
+    def taxes(self) -> tuple[TaxLine, ...]:
         """Tax per rate on the line."""
-        return tax_charges(self._row.item.id, self._row.taxes, self._scale)
+        return tax_lines(self._row.item.id, self._row.taxes, self._scale)
 
     def __repr__(self) -> str:
         row, dec = self._row, self._scale.decimal
@@ -308,9 +309,9 @@ class PricedShipping:
         )
 
     @property
-    def taxes(self) -> tuple[TaxCharge, ...]:
+    def taxes(self) -> tuple[TaxLine, ...]:
         """Tax per rate on shipping."""
-        return tax_charges(SHIPPING, self._taxes, self._scale)
+        return tax_lines(SHIPPING, self._taxes, self._scale)
 
     @property
     def tax(self) -> Money:
@@ -328,7 +329,7 @@ class TaxSummaryLine:
 
 
 @attrs.frozen
-class PricedCharge:
+class PricedEntry:
     """An order-level credit or debit as charged.
 
     A taxable credit is split over the lines (see their adjustments) and lowers the tax; a
@@ -337,11 +338,11 @@ class PricedCharge:
     """
 
     id: str
-    kind: ChargeKind
+    kind: EntryKind
     title: str
     taxable: bool
     amount: Money
-    taxes: tuple[TaxCharge, ...]
+    taxes: tuple[TaxLine, ...]
     tax: Money
     reason: str
 
@@ -427,7 +428,7 @@ class PricedOrder:
     prices_include_tax: bool
     lines: tuple[PricedLine, ...]
     shipping: PricedShipping | None
-    charges: tuple[PricedCharge, ...]
+    entries: tuple[PricedEntry, ...]
     points_earned: int
     points_redeemed: int
     applied_promotions: tuple[str, ...]
@@ -530,9 +531,9 @@ class PricedOrder:
         """Per rate, in the order rates first appear: taxable base and tax; the taxes add up
         to ``tax_total``."""
         totals: dict[TaxRate, tuple[Decimal, Decimal]] = {}
-        for charge in self.tax_charges:
-            base, tax = totals.get(charge.rate, (Decimal(0), Decimal(0)))
-            totals[charge.rate] = (base + charge.base.amount, tax + charge.amount.amount)
+        for line in self.tax_lines:
+            base, tax = totals.get(line.rate, (Decimal(0), Decimal(0)))
+            totals[line.rate] = (base + line.base.amount, tax + line.amount.amount)
         money = self._scale.money
         units = self._scale.units
         return tuple(
@@ -541,8 +542,23 @@ class PricedOrder:
         )
 
     @property
-    def tax_charges(self) -> tuple[TaxCharge, ...]:
-        """Every tax charge: the lines' in order, then shipping's, then taxable debits'."""
+    def tax_lines(self) -> tuple[TaxLine, ...]:
+        """Every tax line: the lines' in order, then shipping's, then taxable debits'."""
         shipping = self.shipping.taxes if self.shipping is not None else ()
-        debits = tuple(tax for charge in self.charges for tax in charge.taxes)
+        debits = tuple(tax for entry in self.entries for tax in entry.taxes)
         return (*(tax for priced in self.lines for tax in priced.taxes), *shipping, *debits)
+
+    @property
+    def tax_charges(self) -> tuple[TaxLine, ...]:
+        """Deprecated name of :attr:`tax_lines` (goes in 0.3)."""
+        deprecated("PricedOrder.tax_charges", "PricedOrder.tax_lines")
+        return self.tax_lines
+
+    @property
+    def charges(self) -> tuple[PricedEntry, ...]:
+        """Deprecated name of :attr:`entries` (goes in 0.3)."""
+        deprecated("PricedOrder.charges", "PricedOrder.entries")
+        return self.entries
+
+
+__getattr__ = renamed(__name__, globals())

@@ -31,18 +31,18 @@ from draftorders.customers import Address
 from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
 from draftorders.money import Scale
 from draftorders.order import DraftOrder
-from draftorders.order.charges import ChargeKind, OrderCharge
 from draftorders.order.discounts import DiscountKind, ManualDiscount
+from draftorders.order.entries import EntryKind, OrderEntry
 from draftorders.pricing import reasons
 from draftorders.pricing.breakdown import (
     LineRow,
-    PricedCharge,
+    PricedEntry,
     PricedLine,
     PricedOrder,
     PricedShipping,
     ShippingCharge,
     Totals,
-    tax_charges,
+    tax_lines,
 )
 from draftorders.pricing.context import PricingContext
 from draftorders.pricing.records import pack
@@ -151,7 +151,7 @@ class _Run:
                 amount, why = discount_amount(item.discount, row.net, item.quantity)
                 row.net -= amount
                 row.discount += amount
-                charges = row.charges  # packed: length, kind, source, amount, reason
+                charges = row.adjustments  # packed: length, kind, source, amount, reason
                 charges += (3 + len(why), _MANUAL, "manual:line-discount", -amount)
                 charges += why
 
@@ -211,7 +211,7 @@ class _Run:
                 row = rows[index]
                 row.net -= amount
                 row.discount += amount
-                charges = row.charges  # packed: length, kind, source, amount, reason
+                charges = row.adjustments  # packed: length, kind, source, amount, reason
                 charges += (3 + len(why), kind, source, -amount)
                 charges += why
                 if product_level:
@@ -250,8 +250,8 @@ class _Run:
                 )
                 what = (reasons.share_of, why)
                 self.split(eligible, nets, amount, _MANUAL, "manual:order-discount", what, cover)
-        for charge in self.order.charges:
-            if charge.kind is ChargeKind.CREDIT and charge.taxable:
+        for charge in self.order.entries:
+            if charge.kind is EntryKind.CREDIT and charge.taxable:
                 eligible = [row for row in self.rows if row.net > 0]
                 nets = [row.net for row in eligible]
                 amount = min(self.scale.units(charge.amount.amount), sum(nets))
@@ -288,7 +288,7 @@ class _Run:
             if part:
                 row.net -= part
                 row.discount += part
-                row.charges += (  # packed: length, then its 10 fields
+                row.adjustments += (  # packed: length, then its 10 fields
                     10,
                     kind,
                     source,
@@ -376,8 +376,8 @@ class _Run:
                             self._set_shipping_taxes,
                         )
                     )
-        for charge in self.order.charges:
-            if charge.kind is ChargeKind.DEBIT and charge.taxable:
+        for charge in self.order.entries:
+            if charge.kind is EntryKind.DEBIT and charge.taxable:
                 factors = factors_for(charge.tax_category)
                 if factors:
                     amount = self.scale.units(charge.amount.amount)
@@ -417,9 +417,9 @@ class _Run:
     def _set_shipping_taxes(self, taxes: Taxed) -> None:
         self.shipping_taxes = taxes
 
-    def _debit_setter(self, charge_id: str) -> Callable[[Taxed], None]:
+    def _debit_setter(self, entry_id: str) -> Callable[[Taxed], None]:
         def put(taxes: Taxed) -> None:
-            self.debit_taxes[charge_id] = taxes
+            self.debit_taxes[entry_id] = taxes
 
         return put
 
@@ -452,16 +452,16 @@ class _Run:
             )
         debit_total = 0
         charges = []
-        for charge in self.order.charges:
-            if charge.kind is ChargeKind.DEBIT:
+        for charge in self.order.entries:
+            if charge.kind is EntryKind.DEBIT:
                 priced_charge, tax = self.debit(charge)
                 debit_total += scale.units(charge.amount.amount)
                 tax_total += tax
                 charges.append(priced_charge)
         due = net_subtotal + self.shipping_charged + debit_total + (0 if inclusive else tax_total)
         credit_total = 0
-        for charge in self.order.charges:
-            if charge.kind is ChargeKind.CREDIT:
+        for charge in self.order.entries:
+            if charge.kind is EntryKind.CREDIT:
                 priced_charge, amount = self.credit(charge, due - credit_total)
                 credit_total += amount
                 charges.append(priced_charge)
@@ -474,7 +474,7 @@ class _Run:
             prices_include_tax=inclusive,
             lines=tuple(priced),
             shipping=shipping,
-            charges=tuple(charges),
+            entries=tuple(charges),
             points_earned=sum(row.points for row in self.rows),
             points_redeemed=points_used,
             applied_promotions=self.applied,
@@ -494,27 +494,27 @@ class _Run:
             order_date=self.order.order_date,
         )
 
-    def debit(self, charge: OrderCharge) -> tuple[PricedCharge, int]:
+    def debit(self, charge: OrderEntry) -> tuple[PricedEntry, int]:
         records, tax = self.debit_taxes.get(charge.id, _UNTAXED)
         basis = "taxable" if charge.taxable else "not taxable"
-        priced = PricedCharge(
+        priced = PricedEntry(
             id=charge.id,
             kind=charge.kind,
             title=charge.title,
             taxable=charge.taxable,
             amount=charge.amount,
-            taxes=tax_charges(charge.source, records, self.scale),
+            taxes=tax_lines(charge.source, records, self.scale),
             tax=self.scale.money(tax),
             reason=f"debit {charge.title}, {basis}",
         )
         return priced, tax
 
-    def credit(self, charge: OrderCharge, due: int) -> tuple[PricedCharge, int]:
+    def credit(self, charge: OrderEntry, due: int) -> tuple[PricedEntry, int]:
         """A credit as charged; a non-taxable one comes off after tax, capped at ``due``."""
         money = self.scale.money
         if charge.taxable:
             reason = f"credit {charge.title}, taxable: split over the lines before tax"
-            priced = PricedCharge(
+            priced = PricedEntry(
                 charge.id, charge.kind, charge.title, True, charge.amount, (), money(0), reason
             )
             return priced, 0
@@ -523,7 +523,7 @@ class _Run:
         reason = f"credit {charge.title}, not taxable: taken off after tax"
         if amount < asked:
             reason += f", capped at {self.scale.decimal(amount)} left to pay"
-        priced = PricedCharge(
+        priced = PricedEntry(
             charge.id, charge.kind, charge.title, False, money(amount), (), money(0), reason
         )
         return priced, amount

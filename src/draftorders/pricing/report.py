@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from draftorders.order.charges import ChargeKind
+from draftorders.order.entries import EntryKind
 
 if TYPE_CHECKING:
     from draftorders.money import Money
-    from draftorders.pricing.breakdown import PricedOrder, TaxCharge
+    from draftorders.pricing.breakdown import PricedOrder, TaxLine
 
 __all__ = ["explain", "summary_table"]
 
@@ -77,7 +77,7 @@ def summary_table(priced: PricedOrder) -> str:
     return "\n".join([lines[0], rule, *lines[1:], rule, *summary])
 
 
-def _taxes(charges: tuple[TaxCharge, ...], indent: int) -> list[str]:
+def _taxes(charges: tuple[TaxLine, ...], indent: int) -> list[str]:
     return [_row(f"tax: {c.reason}", _amount(c.amount), indent) for c in charges]
 
 
@@ -108,8 +108,8 @@ def explain(priced: PricedOrder) -> str:
             for adj in shipping.adjustments
         )
         out.extend(_taxes(shipping.taxes, 4))
-    for charge in priced.charges:
-        if charge.kind is ChargeKind.DEBIT:
+    for charge in priced.entries:
+        if charge.kind is EntryKind.DEBIT:
             shown = _amount(charge.amount)
         elif charge.taxable:
             shown = "(in lines)"

@@ -1,4 +1,5 @@
-"""Order-level credits and debits: goodwill, store credit, handling fees, surcharges."""
+"""Credits and debits on the whole order (entries): goodwill, store credit, handling fees,
+surcharges."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import enum
 
 import attrs
 
+from draftorders._compat import renamed
 from draftorders._validate import check_type, money_amount, non_empty_text
 from draftorders.money import Money
 
-__all__ = ["ChargeKind", "OrderCharge"]
+__all__ = ["EntryKind", "OrderEntry"]
 
 
-class ChargeKind(enum.Enum):
-    """Which way an order charge moves the total."""
+class EntryKind(enum.Enum):
+    """Which way an entry moves the total."""
 
     CREDIT = "credit"
     """Lowers what the customer pays (goodwill, store credit)."""
@@ -22,8 +24,8 @@ class ChargeKind(enum.Enum):
 
 
 @attrs.frozen
-class OrderCharge:
-    """A credit or debit on the whole order.
+class OrderEntry:
+    """A credit or debit entry on the whole order.
 
     A ``taxable`` credit lowers the tax base (it is split over the lines like an order
     discount); a non-taxable credit lowers the amount due after tax. A ``taxable`` debit is
@@ -31,7 +33,7 @@ class OrderCharge:
     """
 
     id: str = attrs.field(validator=non_empty_text)
-    kind: ChargeKind = attrs.field(validator=check_type(ChargeKind))
+    kind: EntryKind = attrs.field(validator=check_type(EntryKind))
     title: str = attrs.field(validator=non_empty_text)
     amount: Money = attrs.field(validator=money_amount)
     taxable: bool = attrs.field(default=False, validator=check_type(bool))
@@ -41,3 +43,6 @@ class OrderCharge:
     def source(self) -> str:
         """Stable name in explanations: ``"credit:goodwill"``, ``"debit:handling"``."""
         return f"{self.kind.value}:{self.id}"
+
+
+__getattr__ = renamed(__name__, globals())

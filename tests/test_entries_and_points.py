@@ -23,7 +23,7 @@ from draftorders import (
     price,
 )
 from draftorders.explain import Rejection
-from draftorders.order.charges import ChargeKind
+from draftorders.order.entries import EntryKind
 from draftorders.pricing.points import PointsProgram
 
 TAX = flat_tax("10")
@@ -44,12 +44,12 @@ def assert_adds_up(priced: PricedOrder) -> None:
         priced.discount_total.amount
     )
     assert sum((line.net.amount for line in lines), Decimal(0)) == priced.net_subtotal.amount
-    charge_tax = sum((charge.tax.amount for charge in priced.charges), Decimal(0))
+    charge_tax = sum((charge.tax.amount for charge in priced.entries), Decimal(0))
     shipping_tax = priced.shipping.tax.amount if priced.shipping is not None else Decimal(0)
     assert sum((line.tax.amount for line in lines), Decimal(0)) + charge_tax + shipping_tax == (
         priced.tax_total.amount
     )
-    debits = [c for c in priced.charges if c.kind is ChargeKind.DEBIT]
+    debits = [c for c in priced.entries if c.kind is EntryKind.DEBIT]
     assert sum((c.amount.amount for c in debits), Decimal(0)) == priced.debit_total.amount
     assert priced.total.amount == (
         priced.net_subtotal.amount
@@ -77,15 +77,15 @@ def test_the_order_without_charges_costs_36_82() -> None:
 
 def test_a_non_taxable_debit_is_added_after_tax() -> None:
     # given a 2.50 handling fee, not taxable
-    order = mugs_and_tea().add_debit("Handling", "2.50", charge_id="handling")
+    order = mugs_and_tea().add_debit("Handling", "2.50", entry_id="handling")
     # when
     priced = price(order, TAX)
     # then
     assert priced.debit_total.amount == Decimal("2.50")
     assert priced.tax_total.amount == Decimal("3.35")
     assert priced.total.amount == Decimal("39.32")
-    (charge,) = priced.charges
-    assert (charge.id, charge.kind, charge.amount) == ("handling", ChargeKind.DEBIT, money("2.50"))
+    (charge,) = priced.entries
+    assert (charge.id, charge.kind, charge.amount) == ("handling", EntryKind.DEBIT, money("2.50"))
     assert charge.tax.amount == Decimal("0.00")
     assert charge.taxes == ()
     assert charge.reason == "debit Handling, not taxable"
@@ -94,11 +94,11 @@ def test_a_non_taxable_debit_is_added_after_tax() -> None:
 
 def test_a_taxable_debit_is_taxed_and_its_tax_is_in_the_tax_total() -> None:
     # given a 5.00 surcharge, taxable at 10%
-    order = mugs_and_tea().add_debit("Surcharge", "5.00", taxable=True, charge_id="surcharge")
+    order = mugs_and_tea().add_debit("Surcharge", "5.00", taxable=True, entry_id="surcharge")
     # when
     priced = price(order, TAX)
     # then
-    (charge,) = priced.charges
+    (charge,) = priced.entries
     assert charge.tax.amount == Decimal("0.50")
     (tax,) = charge.taxes
     assert (tax.target, tax.base.amount, tax.amount.amount) == (
@@ -119,7 +119,7 @@ def test_a_taxable_debit_tax_is_rounded_once_with_the_shop_mode() -> None:
     # when
     priced = price(order, TAX)
     # then
-    assert priced.charges[0].tax.amount == Decimal("0.26")
+    assert priced.entries[0].tax.amount == Decimal("0.26")
     assert priced.tax_total.amount == Decimal("3.61")
     assert priced.total.amount == Decimal("39.63")
     assert_adds_up(priced)
@@ -141,7 +141,7 @@ def test_a_taxable_debit_is_not_taxed_on_a_tax_exempt_order() -> None:
 
 def test_a_non_taxable_credit_comes_off_after_tax() -> None:
     # given 5.00 goodwill, not taxable
-    order = mugs_and_tea().add_credit("Goodwill", "5.00", charge_id="goodwill")
+    order = mugs_and_tea().add_credit("Goodwill", "5.00", entry_id="goodwill")
     # when
     priced = price(order, TAX)
     # then
@@ -149,19 +149,19 @@ def test_a_non_taxable_credit_comes_off_after_tax() -> None:
     assert priced.discount_total.amount == Decimal("0.00")
     assert priced.credit_total.amount == Decimal("5.00")
     assert priced.total.amount == Decimal("31.82")
-    (charge,) = priced.charges
-    assert (charge.id, charge.kind, charge.amount) == ("goodwill", ChargeKind.CREDIT, money("5.00"))
+    (charge,) = priced.entries
+    assert (charge.id, charge.kind, charge.amount) == ("goodwill", EntryKind.CREDIT, money("5.00"))
     assert charge.reason == "credit Goodwill, not taxable: taken off after tax"
     assert_adds_up(priced)
 
 
 def test_a_non_taxable_credit_larger_than_what_is_due_is_capped_at_it() -> None:
     # given 50.00 goodwill on 36.82 due
-    order = mugs_and_tea().add_credit("Goodwill", "50.00", charge_id="goodwill")
+    order = mugs_and_tea().add_credit("Goodwill", "50.00", entry_id="goodwill")
     # when
     priced = price(order, TAX)
     # then
-    (charge,) = priced.charges
+    (charge,) = priced.entries
     assert charge.amount == money("36.82")
     assert charge.reason == (
         "credit Goodwill, not taxable: taken off after tax, capped at 36.82 left to pay"
@@ -176,13 +176,13 @@ def test_a_second_credit_is_capped_at_what_the_first_left_to_pay() -> None:
     # given 30.00 then 10.00 of non-taxable credit on 36.82 due
     order = (
         mugs_and_tea()
-        .add_credit("Store credit", "30.00", charge_id="store")
-        .add_credit("Goodwill", "10.00", charge_id="goodwill")
+        .add_credit("Store credit", "30.00", entry_id="store")
+        .add_credit("Goodwill", "10.00", entry_id="goodwill")
     )
     # when
     priced = price(order, TAX)
     # then
-    assert [c.amount.amount for c in priced.charges] == [Decimal("30.00"), Decimal("6.82")]
+    assert [c.amount.amount for c in priced.entries] == [Decimal("30.00"), Decimal("6.82")]
     assert priced.credit_total.amount == Decimal("36.82")
     assert priced.total.amount == Decimal("0.00")
     assert_adds_up(priced)
@@ -192,8 +192,8 @@ def test_a_credit_can_pay_for_a_non_taxable_debit() -> None:
     # given a 2.50 debit and a 40.00 credit: due 36.82 + 2.50 = 39.32
     order = (
         mugs_and_tea()
-        .add_debit("Handling", "2.50", charge_id="handling")
-        .add_credit("Goodwill", "40.00", charge_id="goodwill")
+        .add_debit("Handling", "2.50", entry_id="handling")
+        .add_credit("Goodwill", "40.00", entry_id="goodwill")
     )
     # when
     priced = price(order, TAX)
@@ -205,7 +205,7 @@ def test_a_credit_can_pay_for_a_non_taxable_debit() -> None:
 
 def test_a_taxable_credit_is_split_over_the_lines_like_an_order_discount() -> None:
     # given 5.00 of taxable credit on 25.98 + 7.49 = 33.47
-    order = mugs_and_tea().add_credit("Goodwill", "5.00", taxable=True, charge_id="goodwill")
+    order = mugs_and_tea().add_credit("Goodwill", "5.00", taxable=True, entry_id="goodwill")
     # when
     priced = price(order, TAX)
     # then 5.00 x 25.98/33.47 = 3.881 -> 3.88; 5.00 x 7.49/33.47 = 1.119 -> 1.12
@@ -229,14 +229,14 @@ def test_a_taxable_credit_is_split_over_the_lines_like_an_order_discount() -> No
 
 def test_a_taxable_credit_lowers_the_tax() -> None:
     # given 5.00 of taxable credit: nets 22.10 and 6.37 are taxed 2.21 and 0.637 -> 0.64
-    order = mugs_and_tea().add_credit("Goodwill", "5.00", taxable=True, charge_id="goodwill")
+    order = mugs_and_tea().add_credit("Goodwill", "5.00", taxable=True, entry_id="goodwill")
     # when
     priced = price(order, TAX)
     # then
     assert [line.tax.amount for line in priced.lines] == [Decimal("2.21"), Decimal("0.64")]
     assert priced.tax_total.amount == Decimal("2.85")
     assert priced.total.amount == Decimal("31.32")
-    (charge,) = priced.charges
+    (charge,) = priced.entries
     assert charge.amount == money("5.00")
     assert charge.reason == "credit Goodwill, taxable: split over the lines before tax"
     assert_adds_up(priced)
@@ -277,13 +277,13 @@ def test_removing_a_charge_prices_the_order_as_without_it() -> None:
     # given a debit and a credit, then the debit removed
     order = (
         mugs_and_tea()
-        .add_debit("Handling", "2.50", charge_id="handling")
-        .add_credit("Goodwill", "5.00", charge_id="goodwill")
+        .add_debit("Handling", "2.50", entry_id="handling")
+        .add_credit("Goodwill", "5.00", entry_id="goodwill")
     )
     # when
-    edited = order.remove_charge("handling")
+    edited = order.remove_entry("handling")
     # then
-    assert [charge.id for charge in edited.charges] == ["goodwill"]
+    assert [charge.id for charge in edited.entries] == ["goodwill"]
     assert edited.version == order.version + 1
     priced = price(edited, TAX)
     assert priced.debit_total.amount == Decimal("0.00")
@@ -292,22 +292,22 @@ def test_removing_a_charge_prices_the_order_as_without_it() -> None:
 
 
 def test_removing_a_charge_the_order_does_not_have_is_refused() -> None:
-    order = mugs_and_tea().add_debit("Handling", "2.50", charge_id="handling")
+    order = mugs_and_tea().add_debit("Handling", "2.50", entry_id="handling")
     with pytest.raises(ValidationError, match="no credit or debit 'goodwill'"):
-        order.remove_charge("goodwill")
+        order.remove_entry("goodwill")
 
 
 def test_a_second_charge_with_the_same_id_is_refused() -> None:
-    order = mugs_and_tea().add_debit("Handling", "2.50", charge_id="fee")
-    with pytest.raises(ValidationError, match="already has a charge 'fee'"):
-        order.add_credit("Goodwill", "5.00", charge_id="fee")
+    order = mugs_and_tea().add_debit("Handling", "2.50", entry_id="fee")
+    with pytest.raises(ValidationError, match="already has an entry 'fee'"):
+        order.add_credit("Goodwill", "5.00", entry_id="fee")
 
 
 def test_charges_without_ids_get_the_next_free_ones() -> None:
     # when
     order = mugs_and_tea().add_debit("Handling", "2.50").add_credit("Goodwill", "1.00")
     # then
-    assert [charge.id for charge in order.charges] == ["D1", "C1"]
+    assert [charge.id for charge in order.entries] == ["D1", "C1"]
 
 
 def test_a_float_charge_amount_is_refused() -> None:
@@ -444,9 +444,9 @@ def test_points_charges_and_discounts_together_add_up() -> None:
     # given a taxable debit, a taxable credit, a non-taxable credit and redeemed points
     order = (
         mugs_and_tea()
-        .add_debit("Surcharge", "5.00", taxable=True, charge_id="surcharge")
-        .add_credit("Coupon", "5.00", taxable=True, charge_id="coupon")
-        .add_credit("Goodwill", "2.00", charge_id="goodwill")
+        .add_debit("Surcharge", "5.00", taxable=True, entry_id="surcharge")
+        .add_credit("Coupon", "5.00", taxable=True, entry_id="coupon")
+        .add_credit("Goodwill", "2.00", entry_id="goodwill")
         .redeem_points(300)
     )
     context = PricingContext(tax=TAX.tax, points=PROGRAM)
@@ -463,9 +463,9 @@ def test_points_charges_and_discounts_together_add_up() -> None:
 
 def test_the_order_tax_charges_include_a_taxable_debit_and_add_up_to_the_tax_total() -> None:
     # given a taxable 5.00 surcharge at 10%
-    order = mugs_and_tea().add_debit("Surcharge", "5.00", taxable=True, charge_id="surcharge")
+    order = mugs_and_tea().add_debit("Surcharge", "5.00", taxable=True, entry_id="surcharge")
     # when
     priced = price(order, TAX)
     # then
-    assert priced.tax_charges[-1].target == "debit:surcharge"
-    assert sum(tax.amount.amount for tax in priced.tax_charges) == priced.tax_total.amount
+    assert priced.tax_lines[-1].target == "debit:surcharge"
+    assert sum(tax.amount.amount for tax in priced.tax_lines) == priced.tax_total.amount
