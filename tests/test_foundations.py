@@ -180,3 +180,10 @@ def test_the_old_names_of_an_orders_credits_and_debits_still_read_with_a_warning
         assert priced.tax_charges == priced.tax_lines
     with pytest.warns(DeprecationWarning, match="remove_entry"):
         assert order.remove_charge("g").entries == ()
+
+
+def test_the_old_name_of_minor_units_still_reads_with_a_warning() -> None:
+    from draftorders import money
+
+    with pytest.warns(DeprecationWarning, match="MinorUnits"):
+        assert money.Scale is money.MinorUnits

@@ -39,6 +39,7 @@ RENAMED: dict[str, str] = {
     "PricedCharge": "PricedEntry",
     "InvoiceCharge": "InvoiceEntry",
     "TaxCharge": "TaxLine",
+    "Scale": "MinorUnits",
 }
 """Names that changed in 0.2, and the name each goes by now (in the same module)."""
 

@@ -13,11 +13,12 @@ import attrs
 from babel.numbers import get_currency_precision, list_currencies
 from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
 
+from draftorders._compat import renamed
 from draftorders.errors import CurrencyMismatch, FloatAmountError, InvalidAmount, ValidationError
 
 __all__ = [
+    "MinorUnits",
     "Money",
-    "Scale",
     "currency",
     "minor_units",
     "percent_ratio",
@@ -117,8 +118,9 @@ def percent_ratio(percent: Decimal) -> tuple[int, int]:
 
 
 @attrs.frozen
-class Scale:
-    """A currency and its minor unit: turns integer minor units into Decimal and Money."""
+class MinorUnits:
+    """A currency's minor units (USD: cents, 2 places; JPY: yen, 0 places): turns integer
+    amounts of them into Decimal and Money, and back."""
 
     currency: Currency
     places: int
@@ -126,9 +128,12 @@ class Scale:
 
     @staticmethod
     @cache
-    def of(currency_code: str) -> Scale:
-        """The scale of an ISO currency code (USD: 2 places, quantum 0.01); made once per code."""
-        return Scale(currency(currency_code), minor_units(currency_code), quantum(currency_code))
+    def of(currency_code: str) -> MinorUnits:
+        """The minor units of an ISO currency code (USD: 2 places, quantum 0.01); made once per
+        code."""
+        return MinorUnits(
+            currency(currency_code), minor_units(currency_code), quantum(currency_code)
+        )
 
     def decimal(self, units: int) -> Decimal:
         """``units`` minor units as an exact Decimal amount (``3897 -> Decimal("38.97")``)."""
@@ -145,3 +150,6 @@ class Scale:
     def units(self, amount: Decimal) -> int:
         """An amount already at the minor unit, as an integer number of minor units."""
         return int(amount.scaleb(self.places))
+
+
+__getattr__ = renamed(__name__, globals())

@@ -19,7 +19,7 @@ from draftorders._frozendict import FrozenDict
 from draftorders.analysis import charts
 from draftorders.analysis.scenario import Scenario
 from draftorders.errors import CurrencyMismatch, ValidationError
-from draftorders.money import Money, Scale
+from draftorders.money import MinorUnits, Money
 from draftorders.order import DraftOrder
 from draftorders.pricing import PricedOrder, price
 
@@ -88,7 +88,7 @@ class Outcome:
                 ("mean", "min", "median", "max")
             )
         total = sum(amounts, _ZERO)
-        quantum = Scale.of(self.revenue.currency.code).quantum
+        quantum = MinorUnits.of(self.revenue.currency.code).quantum
         return {
             "changed": len(amounts),
             "up": sum(amount > 0 for amount in amounts),
@@ -248,7 +248,7 @@ class Comparison:
     def rows(self) -> list[tuple[str, list[object]]]:
         """The table's rows: a label, then one value per scenario (Money, Decimal, int)."""
         outcomes = self.outcomes
-        zero = Scale.of(self.currency).money(0)
+        zero = MinorUnits.of(self.currency).money(0)
         rows: list[tuple[str, list[object]]] = [
             ("orders", [o.orders for o in outcomes]),
             ("revenue", [o.revenue for o in outcomes]),

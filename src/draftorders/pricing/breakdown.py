@@ -19,7 +19,7 @@ from draftorders._compat import deprecated, renamed
 from draftorders.billing import BillingPlan
 from draftorders.errors import UnknownLine, ValidationError
 from draftorders.explain import SHIPPING, Adjustment, Rejection, Why, render
-from draftorders.money import Money, Scale
+from draftorders.money import MinorUnits, Money
 from draftorders.order.entries import EntryKind
 from draftorders.order.lines import LineItem
 from draftorders.pricing import display, report
@@ -123,7 +123,7 @@ class TaxLine:
     reason: str
 
 
-def tax_lines(target: str, taxes: Packed, scale: Scale) -> tuple[TaxLine, ...]:
+def tax_lines(target: str, taxes: Packed, scale: MinorUnits) -> tuple[TaxLine, ...]:
     """Public tax lines from packed tax records."""
     return tuple(
         TaxLine(
@@ -149,10 +149,10 @@ class PricedLine:
     __slots__ = ("_inclusive", "_row", "_scale")
 
     _row: LineRow
-    _scale: Scale
+    _scale: MinorUnits
     _inclusive: bool
 
-    def __init__(self, row: LineRow, scale: Scale, inclusive: bool) -> None:
+    def __init__(self, row: LineRow, scale: MinorUnits, inclusive: bool) -> None:
         _set(self, "_row", row)
         _set(self, "_scale", scale)
         _set(self, "_inclusive", inclusive)
@@ -163,7 +163,7 @@ class PricedLine:
     def __delattr__(self, name: str) -> None:
         raise attrs.exceptions.FrozenInstanceError
 
-    def __reduce__(self) -> tuple[type[PricedLine], tuple[LineRow, Scale, bool]]:
+    def __reduce__(self) -> tuple[type[PricedLine], tuple[LineRow, MinorUnits, bool]]:
         """Pickled as its constructor's arguments: it refuses the attribute-by-attribute
         restore pickle would do otherwise."""
         return PricedLine, (self._row, self._scale, self._inclusive)
@@ -282,7 +282,7 @@ class PricedShipping:
     _discounts: tuple[ShippingCharge, ...]
     _taxes: tuple[Any, ...]
     """Packed tax records."""
-    _scale: Scale
+    _scale: MinorUnits
 
     @property
     def price(self) -> Money:
@@ -435,7 +435,7 @@ class PricedOrder:
     rejections: tuple[Rejection, ...]
     notes: tuple[str, ...]
     _sums: Totals
-    _scale: Scale
+    _scale: MinorUnits
     order_date: dt.date | None = None
     """The order's date, the default anchor of billing schedules; None if not recorded."""
 

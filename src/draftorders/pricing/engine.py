@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from draftorders.customers import Address
 from draftorders.explain import SHIPPING, AdjustmentKind, Rejection, Why
-from draftorders.money import Scale
+from draftorders.money import MinorUnits
 from draftorders.order import DraftOrder
 from draftorders.order.discounts import DiscountKind, ManualDiscount
 from draftorders.order.entries import EntryKind, OrderEntry
@@ -65,7 +65,7 @@ class _Run:
     def __init__(self, order: DraftOrder, context: PricingContext) -> None:
         self.order = order
         self.context = context
-        self.scale = Scale.of(order.currency)
+        self.scale = MinorUnits.of(order.currency)
         self.divide = context.rounding.divide
         self.discount_divide = context.rounding.discount_divide
         self.remainder = context.rounding.remainder

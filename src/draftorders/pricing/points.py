@@ -8,7 +8,7 @@ import attrs
 
 from draftorders._validate import money_amount
 from draftorders.errors import ValidationError
-from draftorders.money import Money, Scale, to_decimal
+from draftorders.money import MinorUnits, Money, to_decimal
 
 __all__ = ["PointsProgram"]
 
@@ -34,12 +34,12 @@ class PointsProgram:
     earn_rate: Decimal = attrs.field(converter=_rate)
     point_value: Money = attrs.field(validator=[money_amount, _positive_value])
 
-    def earned(self, net: int, scale: Scale) -> int:
+    def earned(self, net: int, scale: MinorUnits) -> int:
         """Points earned by a line whose net is ``net`` minor units."""
         numerator, denominator = self.earn_rate.as_integer_ratio()
         return (net * numerator) // (denominator * int(10**scale.places))
 
-    def redeem(self, points: int, due: int, scale: Scale) -> tuple[int, int]:
+    def redeem(self, points: int, due: int, scale: MinorUnits) -> tuple[int, int]:
         """(points used, credit) for offering ``points`` against ``due`` minor units.
 
         Only the points needed to cover what is due are used (rounded up to a whole point);

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from draftorders.explain import Why, render
-from draftorders.money import Scale
+from draftorders.money import MinorUnits
 from draftorders.order.discounts import ManualDiscount
 from draftorders.order.lines import LineItem
 from draftorders.tax import TaxRate
@@ -36,7 +36,7 @@ SHOWN = 8
 """Significant digits shown of an exact, unrounded value."""
 
 
-def rounded(scale: Scale, numerator: int, denominator: int, result: int, mode: str) -> str:
+def rounded(scale: MinorUnits, numerator: int, denominator: int, result: int, mode: str) -> str:
     """How a rounding point moved a value (empty when it did not)."""
     if numerator == result * denominator:
         return ""
@@ -59,7 +59,7 @@ def manual_price(item: LineItem) -> str:
 
 
 def percent_discount(
-    scale: Scale, discount: ManualDiscount, base: int, amount: int, mode: str
+    scale: MinorUnits, discount: ManualDiscount, base: int, amount: int, mode: str
 ) -> str:
     """A manual percentage discount on ``base``."""
     numerator, denominator = discount.ratio
@@ -72,12 +72,12 @@ def fixed_discount(discount: ManualDiscount) -> str:
     return discount.label
 
 
-def capped(scale: Scale, why: Why, base: int) -> str:
+def capped(scale: MinorUnits, why: Why, base: int) -> str:
     """A discount larger than what it discounts, capped."""
     return f"{render(why)}, capped at {scale.decimal(base)} so the amount stays >= 0"
 
 
-def share(scale: Scale, what: Why, amount: int, net: int, subtotal: int, part: int) -> str:
+def share(scale: MinorUnits, what: Why, amount: int, net: int, subtotal: int, part: int) -> str:
     """A line's share of an amount split over lines by largest remainder."""
     exact = scale.exact(amount * net, subtotal)
     amounts = f"{scale.decimal(amount)} x {scale.decimal(net)} / {scale.decimal(subtotal)}"
@@ -91,13 +91,13 @@ def share_of(why: Why) -> str:
     return f"{render(why)}; this line's share "
 
 
-def quoted(scale: Scale, rate: TaxRate, charged: int) -> str:
+def quoted(scale: MinorUnits, rate: TaxRate, charged: int) -> str:
     """Tax as an external engine quoted it."""
     return f"{rate.name} {rate.percentage}%: {scale.decimal(charged)} as quoted by the tax engine"
 
 
 def tax_per_unit(
-    scale: Scale, rate: TaxRate, inclusive: bool, amount: int, quantity: int, charged: int
+    scale: MinorUnits, rate: TaxRate, inclusive: bool, amount: int, quantity: int, charged: int
 ) -> str:
     """Tax rounded per unit: on one unit's share of ``amount``, times the quantity."""
     basis = "included in" if inclusive else "of"
@@ -108,7 +108,7 @@ def tax_per_unit(
     )
 
 
-def tax_net_rounded(scale: Scale, rate: TaxRate, gross: int, net: int, charged: int) -> str:
+def tax_net_rounded(scale: MinorUnits, rate: TaxRate, gross: int, net: int, charged: int) -> str:
     """Tax in a gross price when the net is the rounded part."""
     return (
         f"{rate.name} {rate.percentage}% included in {scale.decimal(gross)}: net rounded to "
@@ -117,7 +117,7 @@ def tax_net_rounded(scale: Scale, rate: TaxRate, gross: int, net: int, charged: 
 
 
 def tax_document(
-    scale: Scale,
+    scale: MinorUnits,
     rate: TaxRate,
     whole: Fraction,
     total: int,
@@ -136,7 +136,7 @@ def tax_document(
 
 
 def tax(
-    scale: Scale,
+    scale: MinorUnits,
     rate: TaxRate,
     inclusive: bool,
     amount: int,

@@ -34,7 +34,7 @@ from draftorders._validate import (
 )
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
-from draftorders.money import Money, Scale, percent_ratio, to_decimal
+from draftorders.money import MinorUnits, Money, percent_ratio, to_decimal
 from draftorders.order.lines import LineItem
 from draftorders.rounding import Divider
 
@@ -67,7 +67,7 @@ class PricingRule(Protocol):
         """True if it prices the product's lines unless another rule is chosen."""
         ...
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """The line's base and unit price with the reason, or why the rule cannot price it."""
         ...
 
@@ -127,7 +127,7 @@ class FixedPrice:
     unit_price: Money = attrs.field(validator=money_amount)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """Every unit at the fixed price."""
         foreign = _foreign(item, self.unit_price)
         if foreign:
@@ -145,7 +145,7 @@ class PercentOffList:
     percent: Decimal = attrs.field(converter=_percent, validator=percent_range)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """List price less the percentage, per unit."""
         listed = scale.units(item.list_price.amount)
         numerator, denominator = percent_ratio(self.percent)
@@ -166,7 +166,7 @@ class AmountOffList:
     amount: Money = attrs.field(validator=money_amount)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """List price less the amount, per unit."""
         foreign = _foreign(item, self.amount)
         if foreign:
@@ -191,7 +191,7 @@ class VolumePricing:
     tiers: tuple[tuple[int, Money], ...] = attrs.field(converter=_tiers)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """Every unit at the price of the highest tier reached."""
         foreign = _foreign(item, *(price for _, price in self.tiers))
         if foreign:
@@ -218,7 +218,7 @@ class GraduatedPricing:
     tiers: tuple[tuple[int, Money], ...] = attrs.field(converter=_tiers)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """The sum over bands of units in the band x the band's price."""
         foreign = _foreign(item, *(price for _, price in self.tiers))
         if foreign:
@@ -248,7 +248,7 @@ class CostPlus:
     markup: Decimal = attrs.field(converter=_percent)
     automatic: bool = attrs.field(default=False, validator=check_type(bool))
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """Cost + markup per unit; needs the product's cost."""
         if item.cost is None:
             return f"rule {self.id} needs the product's cost, and {item.sku} has none"
@@ -278,7 +278,7 @@ class PriceList:
     group: str = attrs.field(validator=non_empty_text)
     prices: Mapping[str, Money] = attrs.field(converter=_prices)
 
-    def price_line(self, item: LineItem, scale: Scale, divide: Divider) -> RulePrice | str:
+    def price_line(self, item: LineItem, scale: MinorUnits, divide: Divider) -> RulePrice | str:
         """The listed unit price of the line's product."""
         price = self.prices.get(item.sku) if item.sku is not None else None
         if price is None:

@@ -24,7 +24,7 @@ from math import lcm
 from typing import Any
 
 from draftorders.explain import Why
-from draftorders.money import Scale
+from draftorders.money import MinorUnits
 from draftorders.pricing import reasons
 from draftorders.pricing.records import AMOUNT, TaxRecord, pack
 from draftorders.rounding import InclusiveTarget, RoundingPolicy, TaxLevel, allocate_units
@@ -107,7 +107,7 @@ class Taxer:
     packed, and their total.
     """
 
-    def __init__(self, scale: Scale, policy: RoundingPolicy, inclusive: bool) -> None:
+    def __init__(self, scale: MinorUnits, policy: RoundingPolicy, inclusive: bool) -> None:
         self.scale = scale
         self.divide = policy.divide
         self.mode = policy.label

@@ -16,7 +16,7 @@ import attrs
 from draftorders._validate import check_money, money_amount, percent_range, positive_quantity, rows
 from draftorders.errors import ValidationError
 from draftorders.explain import Why
-from draftorders.money import Money, Scale, percent_ratio, to_decimal
+from draftorders.money import MinorUnits, Money, percent_ratio, to_decimal
 from draftorders.order.lines import LineItem
 from draftorders.rounding import Divider
 
@@ -47,7 +47,7 @@ def _exact_percent(value: object) -> Decimal:
     return to_decimal(value, "percent")
 
 
-def _why_percent(scale: Scale, percent: Decimal, net: int, amount: int) -> str:
+def _why_percent(scale: MinorUnits, percent: Decimal, net: int, amount: int) -> str:
     exact = scale.decimal(net) * percent / 100
     rounded = "" if exact == scale.decimal(amount) else f", rounded from {exact.normalize()}"
     return f"{percent}% of {scale.decimal(net)} = {scale.decimal(amount)}{rounded}"
@@ -57,16 +57,16 @@ def _why_text(text: str) -> str:
     return text
 
 
-def _why_units(scale: Scale, what: str, units: int, unit: int, amount: int) -> str:
+def _why_units(scale: MinorUnits, what: str, units: int, unit: int, amount: int) -> str:
     return f"{what}: {units} x {scale.decimal(unit)} = {scale.decimal(amount)}"
 
 
-def _why_capped(scale: Scale, amount: int, net: int, why: Why) -> str:
+def _why_capped(scale: MinorUnits, amount: int, net: int, why: Why) -> str:
     function = why[0]
     return f"{function(*why[1:])}, capped at {scale.decimal(net)}"
 
 
-def _capped(scale: Scale, amount: int, net: int, why: Why) -> tuple[int, Why]:
+def _capped(scale: MinorUnits, amount: int, net: int, why: Why) -> tuple[int, Why]:
     if amount > net:
         return net, (_why_capped, scale, amount, net, why)
     return amount, why
@@ -83,7 +83,7 @@ class PercentOff:
     kind = PromotionClass.PRODUCT
 
     def line_discount(
-        self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
+        self, item: LineItem, unit: int, net: int, scale: MinorUnits, divide: Divider
     ) -> tuple[int, Why]:
         """``percent`` of the line's net, rounded once."""
         numerator, denominator = percent_ratio(self.percent)
@@ -104,7 +104,7 @@ class AmountOff:
     kind = PromotionClass.PRODUCT
 
     def line_discount(
-        self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
+        self, item: LineItem, unit: int, net: int, scale: MinorUnits, divide: Divider
     ) -> tuple[int, Why]:
         """The amount times the quantity, capped at the line's net."""
         each = scale.units(self.amount.amount)
@@ -128,7 +128,7 @@ class BundlePrice:
     kind = PromotionClass.PRODUCT
 
     def line_discount(
-        self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
+        self, item: LineItem, unit: int, net: int, scale: MinorUnits, divide: Divider
     ) -> tuple[int, Why]:
         """Per complete bundle: the units' price less the bundle price (never below zero)."""
         bundles = item.quantity // self.quantity
@@ -159,7 +159,7 @@ class BuyXGetY:
     kind = PromotionClass.PRODUCT
 
     def line_discount(
-        self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
+        self, item: LineItem, unit: int, net: int, scale: MinorUnits, divide: Divider
     ) -> tuple[int, Why]:
         """Each full group of buy + get units makes ``get`` units discounted."""
         groups = item.quantity // (self.buy + self.get)
@@ -189,7 +189,7 @@ class FreeGift:
     kind = PromotionClass.PRODUCT
 
     def line_discount(
-        self, item: LineItem, unit: int, net: int, scale: Scale, divide: Divider
+        self, item: LineItem, unit: int, net: int, scale: MinorUnits, divide: Divider
     ) -> tuple[int, Why]:
         """The gift's units, up to ``quantity``, at their full price."""
         units = min(self.quantity, item.quantity)
@@ -212,7 +212,7 @@ class OrderPercentOff:
     percent: Decimal = attrs.field(converter=_exact_percent, validator=percent_range)
     kind = PromotionClass.ORDER
 
-    def order_discount(self, subtotal: int, scale: Scale, divide: Divider) -> tuple[int, Why]:
+    def order_discount(self, subtotal: int, scale: MinorUnits, divide: Divider) -> tuple[int, Why]:
         """``percent`` of the subtotal, rounded once."""
         numerator, denominator = percent_ratio(self.percent)
         amount = divide(subtotal * numerator, denominator)
@@ -231,7 +231,7 @@ class OrderAmountOff:
     amount: Money = attrs.field(validator=money_amount)
     kind = PromotionClass.ORDER
 
-    def order_discount(self, subtotal: int, scale: Scale, divide: Divider) -> tuple[int, Why]:
+    def order_discount(self, subtotal: int, scale: MinorUnits, divide: Divider) -> tuple[int, Why]:
         """The amount, capped at the subtotal."""
         amount = scale.units(self.amount.amount)
         return _capped(scale, amount, subtotal, (_why_text, f"{self.amount.amount} off the order"))
@@ -260,11 +260,11 @@ class SpendTiers:
     tiers: tuple[tuple[Money, Money], ...] = attrs.field(converter=_tiers)
     kind = PromotionClass.ORDER
 
-    def threshold(self, scale: Scale) -> int:
+    def threshold(self, scale: MinorUnits) -> int:
         """The lowest spend that earns anything, in minor units."""
         return scale.units(self.tiers[0][0].amount)
 
-    def order_discount(self, subtotal: int, scale: Scale, divide: Divider) -> tuple[int, Why]:
+    def order_discount(self, subtotal: int, scale: MinorUnits, divide: Divider) -> tuple[int, Why]:
         """The amount of the highest tier reached (0 below the first)."""
         reached = [
             (spend, off) for spend, off in self.tiers if subtotal >= scale.units(spend.amount)
@@ -298,7 +298,7 @@ class FreeShipping:
     )
     kind = PromotionClass.SHIPPING
 
-    def shipping_discount(self, shipping: int, scale: Scale) -> tuple[int, Why]:
+    def shipping_discount(self, shipping: int, scale: MinorUnits) -> tuple[int, Why]:
         """The shipping charge, capped at ``up_to``."""
         if self.up_to is None:
             return shipping, (_why_text, f"free shipping: {scale.decimal(shipping)} off")

@@ -22,7 +22,7 @@ from draftorders._validate import (
 )
 from draftorders.customers import Customer
 from draftorders.errors import ValidationError
-from draftorders.money import Money, Scale
+from draftorders.money import MinorUnits, Money
 
 __all__ = [
     "Condition",
@@ -51,7 +51,7 @@ class Facts:
     tags: frozenset[str]
     quantity: int
     subtotal: int
-    scale: Scale
+    scale: MinorUnits
 
 
 class Condition(Protocol):

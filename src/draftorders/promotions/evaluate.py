@@ -27,7 +27,7 @@ import attrs
 
 from draftorders.customers import Customer
 from draftorders.explain import Rejection, Why, render
-from draftorders.money import Money, Scale
+from draftorders.money import MinorUnits, Money
 from draftorders.order.lines import LineItem
 from draftorders.promotions.benefits import FreeGift, OrderPercentOff, PromotionClass, SpendTiers
 from draftorders.promotions.book import PromotionBook
@@ -47,7 +47,7 @@ class Situation:
     customer: Customer | None
     codes: tuple[str, ...]
     usage: PromotionUsage
-    scale: Scale
+    scale: MinorUnits
     divide: Divider
     """Rounds percentage discounts (the shop's discount rounding mode)."""
     remainder: Remainder = Remainder.LARGEST
@@ -97,7 +97,7 @@ _NOTHING = Plan((), (), (), ())
 
 
 def _why_share(
-    scale: Scale, promotion_why: Why, total: int, net: int, subtotal: int, share: int
+    scale: MinorUnits, promotion_why: Why, total: int, net: int, subtotal: int, share: int
 ) -> str:
     exact = scale.exact(total * net, subtotal)
     return (
@@ -436,7 +436,7 @@ def plan_promotions(
     )
 
 
-def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: Scale) -> Plan:
+def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: MinorUnits) -> Plan:
     """The plan that saves the most: the shared plan (first, owner None) or an exclusive one
     alone; a tie keeps the earlier plan. The others' promotions become rejections."""
     best, winner = plans[0]
