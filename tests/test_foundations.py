@@ -187,3 +187,15 @@ def test_the_old_name_of_minor_units_still_reads_with_a_warning() -> None:
 
     with pytest.warns(DeprecationWarning, match="MinorUnits"):
         assert money.Scale is money.MinorUnits
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("Situation", "PromotionContext"), ("Facts", "OrderFacts")]
+)
+def test_the_old_names_of_what_promotions_look_at_still_read_with_a_warning(
+    old: str, new: str
+) -> None:
+    from draftorders import promotions
+
+    with pytest.warns(DeprecationWarning, match=new):
+        assert getattr(promotions, old) is getattr(promotions, new)

@@ -40,6 +40,8 @@ RENAMED: dict[str, str] = {
     "InvoiceCharge": "InvoiceEntry",
     "TaxCharge": "TaxLine",
     "Scale": "MinorUnits",
+    "Situation": "PromotionContext",
+    "Facts": "OrderFacts",
 }
 """Names that changed in 0.2, and the name each goes by now (in the same module)."""
 

@@ -48,7 +48,7 @@ from draftorders.pricing.context import PricingContext
 from draftorders.pricing.records import pack
 from draftorders.pricing.rules import PriceList, PricingRule
 from draftorders.pricing.taxation import RateFactors, Taxed, TaxedItem, Taxer, rate_factors
-from draftorders.promotions import PromotionClass, Situation, plan_promotions
+from draftorders.promotions import PromotionClass, PromotionContext, plan_promotions
 from draftorders.rounding import DiscountBasis, TaxLevel, allocate_units
 from draftorders.tax import FlatRateTax, QuotedTax, TableTax, TaxCalculator, TaxQuote
 
@@ -181,7 +181,7 @@ class _Run:
         self.before_order = [row.net for row in rows]
         if not context.promotions and not order.coupon_codes:
             return
-        situation = Situation(
+        situation = PromotionContext(
             today=context.today or order.order_date,
             customer=order.customer,
             codes=order.coupon_codes,

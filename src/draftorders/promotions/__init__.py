@@ -1,5 +1,6 @@
 """Promotions: data (benefits, conditions, targets), the indexed book, and the planner."""
 
+from draftorders._compat import renamed
 from draftorders.promotions.benefits import (
     AmountOff,
     BundlePrice,
@@ -17,14 +18,14 @@ from draftorders.promotions.conditions import (
     Condition,
     CustomerGroup,
     CustomerTags,
-    Facts,
     MinQuantity,
     MinSubtotal,
     OrderContains,
+    OrderFacts,
     Period,
     Recurring,
 )
-from draftorders.promotions.evaluate import Plan, Situation, plan_promotions
+from draftorders.promotions.evaluate import Plan, PromotionContext, plan_promotions
 from draftorders.promotions.promotion import Promotion, Target
 from draftorders.promotions.usage import PromotionUsage
 
@@ -35,13 +36,13 @@ __all__ = [
     "Condition",
     "CustomerGroup",
     "CustomerTags",
-    "Facts",
     "FreeGift",
     "FreeShipping",
     "MinQuantity",
     "MinSubtotal",
     "OrderAmountOff",
     "OrderContains",
+    "OrderFacts",
     "OrderPercentOff",
     "PercentOff",
     "Period",
@@ -49,10 +50,13 @@ __all__ = [
     "Promotion",
     "PromotionBook",
     "PromotionClass",
+    "PromotionContext",
     "PromotionUsage",
     "Recurring",
-    "Situation",
     "SpendTiers",
     "Target",
     "plan_promotions",
 ]
+
+
+__getattr__ = renamed(__name__, globals())

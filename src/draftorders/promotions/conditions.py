@@ -13,6 +13,7 @@ from typing import Protocol
 import attrs
 from dateutil.rrule import rrule, rrulestr
 
+from draftorders._compat import renamed
 from draftorders._validate import (
     calendar_date,
     money_amount,
@@ -28,17 +29,17 @@ __all__ = [
     "Condition",
     "CustomerGroup",
     "CustomerTags",
-    "Facts",
     "MinQuantity",
     "MinSubtotal",
     "OrderContains",
+    "OrderFacts",
     "Period",
     "Recurring",
 ]
 
 
 @attrs.frozen
-class Facts:
+class OrderFacts:
     """What conditions look at: the day, the customer, the order, and the targeted lines.
 
     ``quantity`` and ``subtotal`` are of the lines the promotion targets (the whole order for
@@ -57,17 +58,17 @@ class Facts:
 class Condition(Protocol):
     """A condition of a promotion."""
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """None when met; else why not, with the numbers."""
         ...
 
-    def shortfall(self, facts: Facts) -> Money | None:
+    def shortfall(self, facts: OrderFacts) -> Money | None:
         """How much more spending would meet the condition, when that is the question."""
         ...
 
 
 class _NoShortfall:
-    def shortfall(self, facts: Facts) -> Money | None:
+    def shortfall(self, facts: OrderFacts) -> Money | None:
         """Spending more does not meet this condition."""
         return None
 
@@ -87,7 +88,7 @@ class Period(_NoShortfall):
         if self.start is not None and self.end is not None and self.start > self.end:
             raise ValidationError("end", f"the period ends ({self.end}) before it starts")
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met on days within the period."""
         if self.start is not None and facts.today < self.start:
             return f"starts on {self.start.isoformat()}"
@@ -122,7 +123,7 @@ class Recurring(_NoShortfall):
     def _parse(self) -> rrule:
         return _parse_rule(self.rule)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met on a day the rule produces."""
         start = dt.datetime.combine(facts.today, dt.time())
         hit = self._parsed.after(start, inc=True)
@@ -137,7 +138,7 @@ class MinQuantity(_NoShortfall):
 
     quantity: int = attrs.field(validator=positive_quantity)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met with enough units."""
         if facts.quantity >= self.quantity:
             return None
@@ -150,7 +151,7 @@ class MinSubtotal:
 
     amount: Money = attrs.field(validator=money_amount)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met when the subtotal reaches the amount."""
         needed = facts.scale.units(self.amount.amount)
         if facts.subtotal >= needed:
@@ -161,7 +162,7 @@ class MinSubtotal:
         )
         return f"spend {more} more (subtotal {have} of {self.amount.amount})"
 
-    def shortfall(self, facts: Facts) -> Money | None:
+    def shortfall(self, facts: OrderFacts) -> Money | None:
         """The amount still to spend."""
         needed = facts.scale.units(self.amount.amount)
         return facts.scale.money(needed - facts.subtotal) if facts.subtotal < needed else None
@@ -173,7 +174,7 @@ class CustomerGroup(_NoShortfall):
 
     groups: frozenset[str] = attrs.field(converter=text_set)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met when the order's customer is in one of the groups."""
         wanted = " or ".join(sorted(self.groups))
         customer = facts.customer
@@ -190,7 +191,7 @@ class CustomerTags(_NoShortfall):
 
     tags: frozenset[str] = attrs.field(converter=text_set)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met when the customer has one of the tags."""
         wanted = ", ".join(sorted(self.tags))
         customer = facts.customer
@@ -208,9 +209,12 @@ class OrderContains(_NoShortfall):
     skus: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
 
-    def check(self, facts: Facts) -> str | None:
+    def check(self, facts: OrderFacts) -> str | None:
         """Met when any wanted product is in the order."""
         if facts.skus & self.skus or facts.tags & self.tags:
             return None
         wanted = ", ".join(sorted(self.skus | {f"tag {t}" for t in self.tags}))
         return f"the order holds none of {wanted}"
+
+
+__getattr__ = renamed(__name__, globals())

@@ -25,23 +25,25 @@ from typing import cast
 
 import attrs
 
+from draftorders._compat import renamed
 from draftorders.customers import Customer
 from draftorders.explain import Rejection, Why, render
 from draftorders.money import MinorUnits, Money
 from draftorders.order.lines import LineItem
 from draftorders.promotions.benefits import FreeGift, OrderPercentOff, PromotionClass, SpendTiers
 from draftorders.promotions.book import PromotionBook
-from draftorders.promotions.conditions import Facts
+from draftorders.promotions.conditions import OrderFacts
 from draftorders.promotions.promotion import Promotion
 from draftorders.promotions.usage import PromotionUsage
 from draftorders.rounding import DiscountBasis, Divider, Remainder, allocate_units
 
-__all__ = ["LineDiscounts", "Plan", "Situation", "plan_promotions"]
+__all__ = ["LineDiscounts", "Plan", "PromotionContext", "plan_promotions"]
 
 
 @attrs.frozen
-class Situation:
-    """Everything about the order besides its lines that promotions look at."""
+class PromotionContext:
+    """What promotions are planned with besides the order's lines: the day, the customer, the
+    codes entered, usage so far, and the shop's discount rounding and stacking settings."""
 
     today: dt.date
     customer: Customer | None
@@ -115,7 +117,7 @@ class _Scenario:
         units: Sequence[int],
         nets: Sequence[int],
         shipping: int,
-        situation: Situation,
+        situation: PromotionContext,
     ) -> None:
         self.items = items
         self.units = units
@@ -178,7 +180,7 @@ class _Scenario:
                 return f"customer {customer.id} has used it {mine} of {limit} time(s)"
         return None
 
-    def facts(self, indexes: Sequence[int], subtotal: int | None = None) -> Facts:
+    def facts(self, indexes: Sequence[int], subtotal: int | None = None) -> OrderFacts:
         """What conditions see of the lines at ``indexes`` (their ``subtotal`` if known)."""
         items = self.items
         if self.skus_and_tags is None:
@@ -187,7 +189,7 @@ class _Scenario:
                 frozenset(tag for item in items for tag in item.tags),
             )
         skus, tags = self.skus_and_tags
-        return Facts(
+        return OrderFacts(
             today=self.situation.today,
             customer=self.situation.customer,
             skus=skus,
@@ -406,7 +408,7 @@ def plan_promotions(
     units: Sequence[int],
     nets: Sequence[int],
     shipping: int,
-    situation: Situation,
+    situation: PromotionContext,
 ) -> Plan:
     """Choose and size the promotions for an order whose lines have these unit prices and
     nets (minor units, after manual line discounts), and whose shipping charges ``shipping``."""
@@ -475,3 +477,6 @@ def _best_deal(plans: list[tuple[Plan, Promotion | None]], scale: MinorUnits) ->
         else:
             rejections.extend(plan.rejections)
     return Plan(best.line_discounts, best.shipping_discounts, best.applied, tuple(rejections))
+
+
+__getattr__ = renamed(__name__, globals())
